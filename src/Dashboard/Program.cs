@@ -1,0 +1,4 @@
+var b = WebApplication.CreateBuilder(args);
+var app = b.Build();
+app.MapGet("/healthz", () => "ok");
+app.Run();
