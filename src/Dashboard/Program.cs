@@ -1,4 +1,5 @@
-var b = WebApplication.CreateBuilder(args);
-var app = b.Build();
-app.MapGet("/healthz", () => "ok");
-app.Run();
+using Wrangler.Dashboard;
+
+WranglerApp.Create(args).Run();
+
+public partial class Program;

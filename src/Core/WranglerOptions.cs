@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Wrangler.Core;
+
+/// <summary>The <c>Wrangler</c> configuration section (DESIGN.md, "Inventory and configuration").</summary>
+public sealed class WranglerOptions
+{
+    public const string Section = "Wrangler";
+
+    /// <summary>Path to the inventory JSON; null runs the built-in demo fleet.</summary>
+    public string? Inventory { get; set; }
+
+    /// <summary>SQLite file; relative paths are under the content root.</summary>
+    [Required]
+    public string Database { get; set; } = "data/wrangler.db";
+
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(15);
+}

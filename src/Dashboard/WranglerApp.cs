@@ -1,0 +1,26 @@
+using Wrangler.Core;
+
+namespace Wrangler.Dashboard;
+
+/// <summary>Builds the whole app; tests start the same thing on a real port.</summary>
+public static class WranglerApp
+{
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(WranglerApp).Assembly.GetName().Name,
+        });
+        // Assets come from the top-level wwwroot/ through the static web assets manifest, also outside Development.
+        builder.WebHost.UseStaticWebAssets();
+        builder.Services.AddWranglerCore(builder.Configuration, builder.Environment.ContentRootPath);
+        builder.Services.AddDashboard();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseDashboard();
+        app.MapDashboard();
+        return app;
+    }
+}
