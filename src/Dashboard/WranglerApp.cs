@@ -12,7 +12,7 @@ public static class WranglerApp
             Args = args,
             ApplicationName = typeof(WranglerApp).Assembly.GetName().Name,
         });
-        // Assets come from the top-level wwwroot/ through the static web assets manifest, also outside Development.
+        // Static web assets (Radzen, site.css from the top-level wwwroot/ that src/Dashboard/wwwroot links to) also outside Development.
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddWranglerCore(builder.Configuration, builder.Environment.ContentRootPath);
         builder.Services.AddDashboard();
