@@ -62,37 +62,38 @@ public static class InventoryParser
             }
 
             var problems = new List<InventoryProblem>();
-            var masters = new List<MasterInfo>();
+            var masters = new List<(int Index, MasterInfo Master)>();
+            var names = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
             var index = 0;
             foreach (var element in doc.RootElement.EnumerateArray())
             {
-                var master = new EntryReader(element, index, problems).Read();
+                var reader = new EntryReader(element, index, problems);
+                var master = reader.Read();
                 if (master is not null)
                 {
-                    masters.Add(master);
+                    masters.Add((index, master));
+                }
+
+                // Checked on every named entry, valid or not, so a duplicate is reported alongside other problems.
+                if (reader.Name is { } name && !names.TryAdd(name, index))
+                {
+                    problems.Add(new InventoryProblem(index, name, "name", $"duplicate name; entry {names[name]} already uses it"));
                 }
 
                 index++;
             }
 
             CheckUniqueness(masters, problems);
-            return problems.Count > 0 ? Refused(problems) : new InventoryParseResult(masters, []);
+            return problems.Count > 0 ? Refused(problems) : new InventoryParseResult(masters.Select(m => m.Master).ToList(), []);
         }
     }
 
-    private static void CheckUniqueness(List<MasterInfo> masters, List<InventoryProblem> problems)
+    private static void CheckUniqueness(List<(int Index, MasterInfo Master)> masters, List<InventoryProblem> problems)
     {
-        var seenNames = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         var seenHttp = new Dictionary<(string, int), string>();
         var seenDirs = new Dictionary<(string, string), string>();
-        for (var i = 0; i < masters.Count; i++)
+        foreach (var (i, m) in masters)
         {
-            var m = masters[i];
-            if (!seenNames.TryAdd(m.Name, i))
-            {
-                problems.Add(new InventoryProblem(i, m.Name, "name", $"duplicate name; entry {seenNames[m.Name]} already uses it"));
-            }
-
             var host = m.Hostname.ToLowerInvariant();
             if (!seenHttp.TryAdd((host, m.HttpPort), m.Name))
             {
@@ -124,6 +125,8 @@ public static class InventoryParser
     {
         private string? name;
         private bool failed;
+
+        public string? Name => name;
 
         public MasterInfo? Read()
         {
