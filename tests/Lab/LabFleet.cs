@@ -74,7 +74,8 @@ public sealed class LabFleet : IAsyncDisposable
     public static async Task<LabFleet> StartAsync(LabOptions options, CancellationToken ct = default)
     {
         var sw = Stopwatch.StartNew();
-        var log = options.Log ?? (_ => { });
+        var sink = options.Log ?? (_ => { });
+        void log(string line) => sink($"[{sw.Elapsed.TotalSeconds,5:0.0}s] {line}");
         LabPrerequisites.EnsureInstalled();
         var swept = await LabSweeper.SweepStaleAsync().ConfigureAwait(false);
         foreach (var s in swept)
@@ -366,6 +367,7 @@ public sealed class LabFleet : IAsyncDisposable
         }
 
         await templateTask.ConfigureAwait(false);
+        log("master database template ready");
 
         // create-master only initialises the schema; every master gets a copy instead of its own python run.
         foreach (var m in Masters)
