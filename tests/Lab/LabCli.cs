@@ -28,6 +28,7 @@ public static class LabCli
             {
                 "up" => await UpAsync(root, Int(opts, "--masters", 3), Int(opts, "--workers", 2)).ConfigureAwait(false),
                 "down" => await DownAsync(root).ConfigureAwait(false),
+                "hold" => await HoldAsync(root, Int(opts, "--masters", 1), Int(opts, "--workers", 1)).ConfigureAwait(false),
                 _ => Fail($"unknown command '{args[0]}'\n{Usage}"),
             };
         }
@@ -70,6 +71,18 @@ public static class LabCli
         Console.WriteLine($"  (or merge {fleet.SettingsPath} into the Dashboard's appsettings)");
         Console.WriteLine();
         Console.WriteLine($"Stop it with: dotnet run --project tests/Lab -- down --root {root}");
+        return 0;
+    }
+
+    /// <summary>
+    /// Test aid (not in the usage text): an owned, non-persistent lab that lives until stdin closes.
+    /// Killing this process simulates a crashed test run, which the next start must sweep.
+    /// </summary>
+    private static async Task<int> HoldAsync(string root, int masters, int workers)
+    {
+        await using var fleet = await LabFleet.StartAsync(new LabOptions { Masters = masters, WorkersPerMaster = workers, Root = root }).ConfigureAwait(false);
+        Console.WriteLine("READY " + fleet.Root);
+        await Console.In.ReadToEndAsync().ConfigureAwait(false);
         return 0;
     }
 

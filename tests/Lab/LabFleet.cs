@@ -25,18 +25,16 @@ public sealed class LabFleet : IAsyncDisposable
     private readonly SemaphoreSlim upstreamGate = new(1, 1);
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(15) };
     private readonly Action<string> log;
-    private readonly bool ownsRoot;
     private LabStateFile state;
     private int disposed;
 
-    private LabFleet(string root, LabStateFile state, IReadOnlyList<LabMaster> masters, LabSsh ssh, Action<string> log, bool ownsRoot)
+    private LabFleet(string root, LabStateFile state, IReadOnlyList<LabMaster> masters, LabSsh ssh, Action<string> log)
     {
         Root = root;
         this.state = state;
         Masters = masters;
         Ssh = ssh;
         this.log = log;
-        this.ownsRoot = ownsRoot;
     }
 
     public string Root { get; }
@@ -74,7 +72,8 @@ public sealed class LabFleet : IAsyncDisposable
     public static async Task<LabFleet> StartAsync(LabOptions options, CancellationToken ct = default)
     {
         var sw = Stopwatch.StartNew();
-        var log = options.Log ?? (_ => { });
+        var sink = options.Log ?? (_ => { });
+        void log(string line) => sink($"[{sw.Elapsed.TotalSeconds,5:0.0}s] {line}");
         LabPrerequisites.EnsureInstalled();
         var swept = await LabSweeper.SweepStaleAsync().ConfigureAwait(false);
         foreach (var s in swept)
@@ -82,7 +81,6 @@ public sealed class LabFleet : IAsyncDisposable
             log($"swept stale lab {s}");
         }
 
-        var ownsRoot = options.Root is null;
         var root = options.Root is null
             ? Directory.CreateTempSubdirectory(LabSweeper.TempPrefix).FullName
             : PrepareRoot(Path.GetFullPath(options.Root));
@@ -109,7 +107,7 @@ public sealed class LabFleet : IAsyncDisposable
         var sshDir = Path.Combine(root, "ssh");
         var ssh = new LabSsh("127.0.0.1", ports[^1], Environment.UserName, Path.Combine(sshDir, "id_ed25519"),
             Path.Combine(sshDir, "known_hosts"), 0, Path.Combine(sshDir, "control"));
-        var fleet = new LabFleet(root, initial, masters, ssh, log, ownsRoot || options.Persistent || options.Root is not null);
+        var fleet = new LabFleet(root, initial, masters, ssh, log);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.StartTimeout);
         try
@@ -265,7 +263,7 @@ public sealed class LabFleet : IAsyncDisposable
     public async Task<LabCommandResult> SshAsync(string remoteCommand, bool multiplexed = false, string? knownHostsFile = null, CancellationToken ct = default)
     {
         var r = await LabProcess.RunAsync(LabSsh.SshBin, Ssh.Args(remoteCommand, multiplexed, knownHostsFile), ct: ct).ConfigureAwait(false);
-        if (multiplexed)
+        if (multiplexed && !Pids.Any(p => p.Kind == "ssh-mux" && LabProcess.IsAlive(p.Pid)))
         {
             await RecordMuxMasterAsync().ConfigureAwait(false);
         }
@@ -318,10 +316,8 @@ public sealed class LabFleet : IAsyncDisposable
         await LabSweeper.StopProcessesAsync(Root, snapshot).ConfigureAwait(false);
         http.Dispose();
         upstreamGate.Dispose();
-        if (ownsRoot)
-        {
-            LabSweeper.TryDelete(Root);
-        }
+        // Safe for a caller-chosen Root too: PrepareRoot refused any directory that was not a lab's.
+        LabSweeper.TryDelete(Root);
 
         log($"lab down in {sw.Elapsed.TotalSeconds:0.0} s");
     }
@@ -366,6 +362,7 @@ public sealed class LabFleet : IAsyncDisposable
         }
 
         await templateTask.ConfigureAwait(false);
+        log("master database template ready");
 
         // create-master only initialises the schema; every master gets a copy instead of its own python run.
         foreach (var m in Masters)

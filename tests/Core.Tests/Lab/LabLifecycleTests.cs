@@ -61,6 +61,39 @@ public sealed class LabLifecycleTests
     }
 
     [Fact]
+    public async Task A_real_lab_whose_owner_was_killed_is_swept_by_the_next_start()
+    {
+        var root = Path.Combine(Path.GetTempPath(), LabSweeper.TempPrefix + "crash-" + Guid.NewGuid().ToString("N")[..8]);
+        var exe = Path.Combine(AppContext.BaseDirectory, "Wrangler.Lab");
+        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in new[] { "hold", "--masters", "1", "--workers", "1", "--root", root })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var owner = Process.Start(psi)!;
+        string? line;
+        while ((line = await owner.StandardOutput.ReadLineAsync()) is not null && !line.StartsWith("READY", StringComparison.Ordinal))
+        {
+        }
+
+        Assert.NotNull(line);
+        var pids = LabStateFile.TryRead(root)!.Pids.Select(p => p.Pid).ToList();
+        Assert.Equal(3, pids.Count); // sshd, master, worker
+        Assert.All(pids, p => Assert.True(LabProcess.IsAlive(p)));
+
+        owner.Kill(); // SIGKILL: no teardown runs, exactly like a crashed test host.
+        await owner.WaitForExitAsync();
+        Assert.All(pids, p => Assert.True(LabProcess.IsAlive(p), "the lab should outlive its killed owner"));
+
+        var swept = await LabSweeper.SweepStaleAsync();
+
+        Assert.Contains(root, swept);
+        Assert.False(Directory.Exists(root));
+        Assert.All(pids, p => Assert.False(LabProcess.IsAlive(p), $"pid {p} of the crashed lab is still alive"));
+    }
+
+    [Fact]
     public async Task A_live_owners_lab_is_left_alone()
     {
         var root = Directory.CreateTempSubdirectory(LabSweeper.TempPrefix).FullName;
