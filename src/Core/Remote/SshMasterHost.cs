@@ -59,7 +59,7 @@ public sealed class SshMasterHost(ISshRunner runner, MasterInfo master, TimeProv
                     hostNow = long.TryParse(rest, CultureInfo.InvariantCulture, out var n) ? n : null;
                     break;
                 case "@@uptime":
-                    uptime = double.TryParse(rest, CultureInfo.InvariantCulture, out var u) ? TimeSpan.FromSeconds(u) : null;
+                    uptime = double.TryParse(rest.Split(' ')[0], CultureInfo.InvariantCulture, out var u) ? TimeSpan.FromSeconds(u) : null;
                     break;
                 case "@@pid":
                     pid = int.TryParse(rest, CultureInfo.InvariantCulture, out var p) ? p : null;
