@@ -236,6 +236,47 @@ public sealed class MasterHostLabTests(LabFixture lab, ITestOutputHelper output)
         await watcher;
     }
 
+    [Fact]
+    public async Task Hard_stop_cancels_the_running_build_and_start_brings_the_master_back()
+    {
+        await using var access = LabAccess.For(Fleet);
+        var m = Fleet.Masters[2];
+        var info = access.Master(m);
+        var host = access.Fleet.Host(info);
+        var api = access.Fleet.Api(info);
+        var request = await Fleet.ForceBuildAsync(m, 60);
+        await WaitForAsync(async () => (await api.GetRunningBuildsAsync()).Count > 0, TimeSpan.FromSeconds(20));
+        try
+        {
+            var stop = await host.HardStopAsync();
+            output.WriteLine($"hard stop: rc {stop.ExitCode} in {stop.Elapsed.TotalMilliseconds:0} ms: {stop.Stdout.Trim()}");
+            Assert.True(stop.Succeeded, stop.Stdout + stop.Stderr);
+            Assert.False((await host.GetFactsAsync()).ProcessAlive);
+        }
+        finally
+        {
+            var start = await host.StartAsync();
+            Assert.True(start.Succeeded, start.Stdout + start.Stderr);
+        }
+
+        // SIGTERM cancels (6), it does not wait: the opposite of the graceful stop.
+        Assert.Equal(6, await Fleet.WaitForBuildAsync(m, request, TimeSpan.FromSeconds(20)));
+        await WaitForAsync(async () => (await api.GetWorkersAsync()).All(w => w.IsConnected), TimeSpan.FromSeconds(45));
+    }
+
+    [Fact]
+    public async Task Reboot_runs_the_inventory_command()
+    {
+        await using var access = LabAccess.For(Fleet);
+        var marker = Path.Combine(Fleet.Root, "rebooted-" + Guid.NewGuid().ToString("N")[..6]);
+        var info = access.Master(Fleet.Masters[0]) with { RebootCommand = ["touch", marker] };
+
+        var result = await access.Fleet.Host(info).RebootAsync();
+
+        Assert.True(result.Succeeded, result.Stderr);
+        Assert.True(File.Exists(marker));
+    }
+
     private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {
         var sw = Stopwatch.StartNew();

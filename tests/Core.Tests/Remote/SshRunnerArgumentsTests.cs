@@ -3,14 +3,18 @@ using Wrangler.Core.Remote;
 
 namespace Wrangler.Core.Tests.Remote;
 
-public sealed class SshRunnerArgumentsTests
+public sealed class SshRunnerArgumentsTests : IDisposable
 {
-    private static SshRunner Runner(Action<SshOptions>? edit = null)
+    private readonly string controlDir = Path.Combine("/tmp", "wr-t-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose() => Directory.Delete(controlDir, recursive: true);
+
+    private SshRunner Runner(Action<SshOptions>? edit = null)
     {
         var o = new SshOptions
         {
             User = "cltbld", IdentityFile = "/keys/id", KnownHostsFile = "/keys/known_hosts",
-            ConnectTimeout = TimeSpan.FromSeconds(4), ControlDirectory = Path.Combine("/tmp", "wr-t-" + Environment.ProcessId),
+            ConnectTimeout = TimeSpan.FromSeconds(4), ControlDirectory = controlDir,
         };
         edit?.Invoke(o);
         return new SshRunner(Options.Create(o), TimeProvider.System);
