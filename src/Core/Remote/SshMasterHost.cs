@@ -7,7 +7,7 @@ using Wrangler.Core.Fleet;
 namespace Wrangler.Core.Remote;
 
 /// <summary><see cref="IMasterHost"/> over ssh: each operation is one fixed script run through <see cref="ISshRunner"/>.</summary>
-public sealed class SshMasterHost(ISshRunner runner, MasterInfo master, TimeProvider time) : IMasterHost
+public sealed partial class SshMasterHost(ISshRunner runner, MasterInfo master, TimeProvider time) : IMasterHost
 {
     private static readonly TimeSpan ShortTimeout = TimeSpan.FromSeconds(30);
 
@@ -161,9 +161,22 @@ public sealed class SshMasterHost(ISshRunner runner, MasterInfo master, TimeProv
         return new ReconfigResult(outcome, events, lines, message, result.Elapsed);
     }
 
-    private static string FirstError(List<string> lines) =>
-        lines.FirstOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase) || l.Contains("uses unknown", StringComparison.Ordinal)
-            || l.Contains("have no schedulers", StringComparison.Ordinal)) ?? "see twistd.log";
+    // Buildbot logs a traceback, then the exception line ("builtins.NameError: name 'x' is not defined") or a
+    // config error of its own ("builder 'x' uses unknown workers 'y'"); those say what to fix.
+    private static string FirstError(List<string> lines)
+    {
+        static string Message(string line) => TwistdMessage().Match(line) is { Success: true } m ? m.Groups[1].Value : line;
+        var specific = lines.LastOrDefault(l => ExceptionLine().IsMatch(Message(l)))
+            ?? lines.FirstOrDefault(l => l.Contains("uses unknown", StringComparison.Ordinal) || l.Contains("have no schedulers", StringComparison.Ordinal))
+            ?? lines.FirstOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase));
+        return specific is null ? "see twistd.log" : Message(specific).Trim();
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\S* \[[^\]]*\] (.*)$")]
+    private static partial System.Text.RegularExpressions.Regex TwistdMessage();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*[\w.]*(Error|Exception): ")]
+    private static partial System.Text.RegularExpressions.Regex ExceptionLine();
 
     public async Task<ConfigCheckResult> CheckConfigAsync(CancellationToken ct = default)
     {

@@ -114,6 +114,7 @@ public sealed class MasterHostLabTests(LabFixture lab, ITestOutputHelper output)
             var broken = await host.ReconfigAsync(TimeSpan.FromSeconds(30));
             output.WriteLine($"broken: {broken.Outcome} in {broken.Elapsed.TotalMilliseconds:0} ms: {broken.Message}");
             Assert.Equal(ReconfigOutcome.Aborted, broken.Outcome);
+            Assert.Contains("undefined_name_put_here_by_wrangler_test", broken.Message, StringComparison.Ordinal);
             Assert.True(broken.Elapsed < TimeSpan.FromSeconds(10));
 
             var facts = await host.GetFactsAsync();

@@ -123,6 +123,26 @@ public sealed class SshMasterHostTests
     }
 
     [Fact]
+    public async Task An_aborted_reconfig_says_what_to_fix()
+    {
+        const string log = """
+            2026-11-22 03:52:16+0000 [-] beginning configuration update
+            2026-11-22 03:52:16+0000 [-] Loading configuration from '/builds/b1/master/master.cfg'
+            2026-11-22 03:52:16+0000 [-] error while parsing config file:
+            	Traceback (most recent call last):
+            	  File "/builds/b1/master/master.cfg", line 80, in <module>
+            	builtins.NameError: name 'oops' is not defined
+            2026-11-22 03:52:16+0000 [-] configuration update aborted without making any changes (took 0.001 seconds)
+            """;
+        var host = new SshMasterHost(new FakeRunner(_ => Ok(log + "\n", 1)), Master, TimeProvider.System);
+
+        var result = await host.ReconfigAsync();
+
+        Assert.Equal(ReconfigOutcome.Aborted, result.Outcome);
+        Assert.EndsWith("builtins.NameError: name 'oops' is not defined", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Update_repos_reports_before_and_after_per_repo()
     {
         var runner = new FakeRunner(_ => Ok(
