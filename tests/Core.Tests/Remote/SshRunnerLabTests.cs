@@ -163,6 +163,18 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.True(median < 30, $"median {median:0.0} ms");
     }
 
+    [Fact]
+    public async Task Parallel_first_calls_to_one_host_all_succeed()
+    {
+        // A poller reaching several masters on one host opens them together; ControlMaster=auto must cope.
+        await using var access = LabAccess.For(Fleet);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            access.Runner.RunAsync(access.Target, ["echo", i.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(20))));
+
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => $"{i}\n"), results.Select(r => r.Stdout));
+    }
+
     internal static int FreePort()
     {
         using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
