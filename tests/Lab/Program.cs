@@ -1,1 +1,3 @@
-Console.WriteLine("x");
+using Wrangler.Lab;
+
+return await LabCli.RunAsync(args).ConfigureAwait(false);

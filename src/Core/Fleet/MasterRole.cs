@@ -1,0 +1,9 @@
+namespace Wrangler.Core.Fleet;
+
+public enum MasterRole
+{
+    Build,
+    Try,
+    Tests,
+    Scheduler,
+}

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Wrangler.Core.Remote;
+
+public static class RemoteServiceCollectionExtensions
+{
+    /// <summary>Registers <see cref="SshOptions"/> (from <c>Wrangler:Ssh</c>), the ssh runner, the Buildbot HttpClient and <see cref="IFleetAccess"/>.</summary>
+    public static IServiceCollection AddWranglerRemote(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SshOptions>()
+            .Bind(configuration.GetSection(SshOptions.SectionName))
+            .Validate(o => o.ConnectTimeout > TimeSpan.Zero, "Wrangler:Ssh:ConnectTimeout must be positive")
+            .Validate(o => o.IdentityFile is null || File.Exists(o.IdentityFile), "Wrangler:Ssh:IdentityFile does not exist")
+            .Validate(o => o.KnownHostsFile is null || File.Exists(o.KnownHostsFile), "Wrangler:Ssh:KnownHostsFile does not exist")
+            .Validate(o => File.Exists(o.SshPath), "the OpenSSH client (Wrangler:Ssh:SshPath) is not installed: apt-get install openssh-client")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SshRunner>();
+        services.TryAddSingleton<ISshRunner>(sp => sp.GetRequiredService<SshRunner>());
+        services.AddHttpClient(FleetAccess.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));
+        services.TryAddSingleton<IFleetAccess>(sp => new FleetAccess(
+            sp.GetRequiredService<ISshRunner>(),
+            sp.GetRequiredService<IHttpClientFactory>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IInventoryView>()));
+        return services;
+    }
+}

@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Wrangler.Core.Fleet;
+using Wrangler.Core.Remote;
+using Wrangler.Lab;
+
+namespace Wrangler.Core.Tests.Remote;
+
+/// <summary>
+/// Wrangler's real remote stack pointed at a lab, wired the way the app wires it: the lab's settings file and
+/// inventory through <see cref="RemoteServiceCollectionExtensions.AddWranglerRemote"/> and <see cref="InventoryParser"/>.
+/// Each instance has its own control directory, so its connections are its own, and closes them when disposed.
+/// </summary>
+internal sealed class LabAccess : IAsyncDisposable
+{
+    private readonly ServiceProvider services;
+    private readonly string controlDir;
+
+    private LabAccess(LabFleet lab, Action<SshOptions>? configure)
+    {
+        Lab = lab;
+        controlDir = Path.Combine("/tmp", "wr-" + Guid.NewGuid().ToString("N")[..8]);
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(lab.SettingsPath)
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Wrangler:Ssh:ControlDirectory"] = controlDir,
+                ["Wrangler:Ssh:ControlPersist"] = "00:01:00",
+                ["Wrangler:Ssh:ConnectTimeout"] = "00:00:05",
+            })
+            .Build();
+        var collection = new ServiceCollection();
+        collection.AddWranglerRemote(configuration);
+        if (configure is not null)
+        {
+            collection.PostConfigure(configure);
+        }
+
+        services = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        Runner = services.GetRequiredService<SshRunner>();
+        Fleet = services.GetRequiredService<IFleetAccess>();
+
+        var parsed = InventoryParser.Parse(File.ReadAllText(lab.InventoryPath));
+        Assert.True(parsed.IsValid, string.Join("\n", parsed.Problems));
+        Masters = parsed.Masters;
+    }
+
+    public LabFleet Lab { get; }
+
+    public SshRunner Runner { get; }
+
+    public IFleetAccess Fleet { get; }
+
+    public IReadOnlyList<MasterInfo> Masters { get; }
+
+    public SshTarget Target => new(Lab.Ssh.Host, Lab.Ssh.Port, Lab.Ssh.User);
+
+    public static LabAccess For(LabFleet lab, Action<SshOptions>? configure = null) => new(lab, configure);
+
+    public MasterInfo Master(LabMaster m) => Masters.Single(x => x.Name == m.Name);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Runner.CloseConnectionAsync(Target);
+        await services.DisposeAsync();
+        try
+        {
+            Directory.Delete(controlDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
