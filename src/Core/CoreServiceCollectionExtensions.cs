@@ -3,7 +3,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
+using Wrangler.Core.Fleet;
 using Wrangler.Core.Persistence;
+using Wrangler.Core.Remote;
 
 namespace Wrangler.Core;
 
@@ -24,6 +27,39 @@ public static class CoreServiceCollectionExtensions
             DatabaseSetup.Configure(o, Path.GetFullPath(path, contentRoot));
         });
         services.AddHostedService<DatabaseMigrator>();
+
+        services.AddWranglerRemote(configuration);
+        var inventoryPath = configuration[$"{WranglerOptions.Section}:{nameof(WranglerOptions.Inventory)}"];
+        if (string.IsNullOrWhiteSpace(inventoryPath))
+        {
+            services.AddDemoFleet();
+        }
+        else
+        {
+            var full = Path.GetFullPath(inventoryPath, contentRoot);
+            services.AddSingleton<IInventorySource>(sp => new InventoryFile(full, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<InventoryFile>>()));
+            services.AddSingleton<IRepoTips, UpstreamTips>();
+        }
+
+        services.AddSingleton<IInventoryView>(sp => sp.GetRequiredService<IInventorySource>());
+        services.AddSingleton<FleetMonitor>();
+        services.AddSingleton<IFleetMonitor>(sp => sp.GetRequiredService<FleetMonitor>());
+        services.AddHostedService(sp => sp.GetRequiredService<FleetMonitor>());
         return services;
+    }
+
+    /// <summary>The built-in simulated fleet, used when no inventory is configured.</summary>
+    private static void AddDemoFleet(this IServiceCollection services)
+    {
+        // Replaced by the simulated fleet (Core/Demo) once it lands; until then an empty, labelled demo.
+        services.AddSingleton<IInventorySource>(sp => new StaticInventory([], "built-in demo fleet", true, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IRepoTips>(new NoTips());
+    }
+
+    private sealed class NoTips : IRepoTips
+    {
+        public Task<IReadOnlyDictionary<(string Repo, string Branch), string>> GetTipsAsync(
+            IReadOnlyCollection<(string Repo, string Branch)> wanted, CancellationToken ct) =>
+            Task.FromResult<IReadOnlyDictionary<(string, string), string>>(new Dictionary<(string, string), string>());
     }
 }

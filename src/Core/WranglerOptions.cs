@@ -16,4 +16,12 @@ public sealed class WranglerOptions
 
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long one master's poll (SSH facts plus REST) may take before it counts as unreachable.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan PollTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Masters polled at once; the rest wait their turn, each on its own schedule.</summary>
+    [Range(1, 256)]
+    public int PollParallelism { get; set; } = 16;
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Radzen;
+using Wrangler.Dashboard.Api;
 using Wrangler.Dashboard.Components;
 
 namespace Wrangler.Dashboard;
@@ -32,6 +33,7 @@ public static class DashboardExtensions
         app.MapStaticAssets();
         app.MapOpenApi();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = DatabaseHealthCheck.WriteAsync });
+        app.MapGroup("/api/v1").MapMastersApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

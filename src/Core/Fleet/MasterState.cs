@@ -31,10 +31,21 @@ public sealed record WorkerCounts(int Connected, int Paused, int Graceful, int C
 public sealed record MasterState
 {
     public required MasterInfo Master { get; init; }
-    public required MasterStatus Status { get; init; }
 
-    /// <summary>Why the status is what it is, in words for a person: the SSH error, "waiting for 2 builds", ...</summary>
-    public string? StatusDetail { get; init; }
+    /// <summary>What polling found: the process, the log, the REST API.</summary>
+    public required MasterStatus Observed { get; init; }
+
+    /// <summary>Why, in words for a person: the SSH error, "waiting for 2 build(s)", ...</summary>
+    public string? ObservedDetail { get; init; }
+
+    /// <summary>Set while a campaign is acting on the master; it overrides what polling alone would say.</summary>
+    public MasterStatus? CampaignStatus { get; init; }
+
+    public string? CampaignDetail { get; init; }
+
+    public MasterStatus Status => !Master.Enabled ? MasterStatus.Disabled : CampaignStatus ?? Observed;
+
+    public string? StatusDetail => !Master.Enabled ? "disabled in the inventory" : CampaignStatus is null ? ObservedDetail : CampaignDetail;
 
     public WorkerCounts Workers { get; init; } = WorkerCounts.None;
     public ImmutableArray<WorkerState> WorkerList { get; init; } = [];
@@ -53,9 +64,6 @@ public sealed record MasterState
 
     public TimeSpan? HostUptime { get; init; }
 
-    /// <summary>Set while a campaign is acting on the master; it overrides what polling alone would say.</summary>
-    public MasterStatus? CampaignStatus { get; init; }
-
     /// <summary>Null when no repo's tip is known; false when any known tip differs.</summary>
     public bool? InSync => Repos.Any(r => r.InSync == false) ? false : Repos.Any(r => r.InSync == true) ? true : null;
 
@@ -65,8 +73,8 @@ public sealed record MasterState
     public static MasterState NotYetPolled(MasterInfo master) => new()
     {
         Master = master,
-        Status = master.Enabled ? MasterStatus.Unreachable : MasterStatus.Disabled,
-        StatusDetail = master.Enabled ? "not polled yet" : "disabled in the inventory",
+        Observed = master.Enabled ? MasterStatus.Unreachable : MasterStatus.Disabled,
+        ObservedDetail = master.Enabled ? "not polled yet" : "disabled in the inventory",
         Repos = [.. master.Repos.Select(r => new RepoState(r.Name, r.Dir, r.Branch, null, null, null, null))],
     };
 }

@@ -6,6 +6,8 @@ namespace Wrangler.Core.Persistence;
 public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext(options)
 {
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<MasterSnapshotRecord> MasterSnapshots => Set<MasterSnapshotRecord>();
+    public DbSet<MasterStateChangeRecord> MasterStateChanges => Set<MasterStateChangeRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -21,6 +23,21 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
             e.HasIndex(x => x.At);
             e.Property(x => x.Actor).HasMaxLength(200);
             e.Property(x => x.Kind).HasMaxLength(100);
+        });
+        b.Entity<MasterSnapshotRecord>(e =>
+        {
+            e.ToTable("MasterSnapshots");
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.Property(x => x.Status).HasMaxLength(40);
+        });
+        b.Entity<MasterStateChangeRecord>(e =>
+        {
+            e.ToTable("MasterStateChanges");
+            e.HasIndex(x => new { x.Master, x.At });
+            e.Property(x => x.Master).HasMaxLength(200);
+            e.Property(x => x.From).HasMaxLength(40);
+            e.Property(x => x.To).HasMaxLength(40);
         });
     }
 
