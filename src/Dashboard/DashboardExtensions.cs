@@ -33,7 +33,7 @@ public static class DashboardExtensions
         app.MapStaticAssets();
         app.MapOpenApi();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = DatabaseHealthCheck.WriteAsync });
-        app.MapGroup("/api/v1").MapMastersApi();
+        app.MapGroup("/api/v1").MapMastersApi().MapInventoryApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -416,13 +416,11 @@ public sealed class FleetMonitor(
     /// <summary>The state as the HTTP contract spells it (camelCase).</summary>
     public static string Wire(MasterStatus status) => JsonNamingPolicy.CamelCase.ConvertName(status.ToString());
 
-    private ImmutableArray<MasterState> Ordered() =>
-    [
-        .. states.Values
-            .OrderBy(s => s.Master.Role)
-            .ThenBy(s => s.Master.Bucket, StringComparer.Ordinal)
-            .ThenBy(s => s.Name, StringComparer.Ordinal),
-    ];
+    private ImmutableArray<MasterState> Ordered() => [.. InFleetOrder(states.Values)];
+
+    /// <summary>The order every page lists masters in: role, then bucket, then name.</summary>
+    public static IEnumerable<MasterState> InFleetOrder(IEnumerable<MasterState> masters) =>
+        masters.OrderBy(s => s.Master.Role).ThenBy(s => s.Master.Bucket, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal);
 
     private void Publish(FleetChange change)
     {

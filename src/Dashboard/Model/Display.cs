@@ -1,0 +1,59 @@
+using System.Globalization;
+using Wrangler.Core.Fleet;
+
+namespace Wrangler.Dashboard.Model;
+
+/// <summary>How states, times and revisions are written on every page, so they read the same everywhere.</summary>
+public static class Display
+{
+    public static string Label(MasterStatus s) => s switch
+    {
+        MasterStatus.Running => "running",
+        MasterStatus.Draining => "draining",
+        MasterStatus.Stopped => "stopped",
+        MasterStatus.Starting => "starting",
+        MasterStatus.Reconfiguring => "reconfiguring",
+        MasterStatus.Unreachable => "unreachable",
+        MasterStatus.Disabled => "disabled",
+        _ => s.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>The CSS class of a state: the colour means the same on every page (site.css).</summary>
+    public static string Tone(MasterStatus s) => s switch
+    {
+        MasterStatus.Running => "ok",
+        MasterStatus.Draining or MasterStatus.Starting or MasterStatus.Reconfiguring => "progress",
+        MasterStatus.Stopped => "warn",
+        MasterStatus.Unreachable => "bad",
+        _ => "idle",
+    };
+
+    public static string Short(string? revision) => revision is null ? "—" : revision.Length > 12 ? revision[..12] : revision;
+
+    public static string Ago(DateTimeOffset? at, DateTimeOffset now)
+    {
+        if (at is null)
+        {
+            return "—";
+        }
+
+        var d = now - at.Value;
+        return d < TimeSpan.Zero ? "just now" : Span(d) + " ago";
+    }
+
+    public static string Span(TimeSpan? span)
+    {
+        if (span is not { } d)
+        {
+            return "—";
+        }
+
+        return d.TotalSeconds < 60 ? $"{Math.Max(0, (int)d.TotalSeconds)}s"
+            : d.TotalMinutes < 60 ? $"{(int)d.TotalMinutes}m"
+            : d.TotalHours < 48 ? $"{(int)d.TotalHours}h {d.Minutes}m"
+            : $"{(int)d.TotalDays}d {d.Hours}h";
+    }
+
+    public static string Utc(DateTimeOffset? at) =>
+        at?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) ?? "never";
+}
