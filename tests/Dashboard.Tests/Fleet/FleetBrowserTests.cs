@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using Wrangler.Dashboard.Tests.Browser;
+
+namespace Wrangler.Dashboard.Tests.Fleet;
+
+/// <summary>What buildduty sees: the fleet page on a real lab, updating by itself.</summary>
+[Collection("fleet-lab")]
+public sealed class FleetBrowserTests(FleetLabFixture f) : IAsyncLifetime
+{
+    private IPlaywright playwright = null!;
+    private IBrowser browser = null!;
+
+    public async Task InitializeAsync() => (playwright, browser) = await Browser.Browser.LaunchAsync();
+
+    public async Task DisposeAsync()
+    {
+        await browser.DisposeAsync();
+        playwright.Dispose();
+    }
+
+    [Fact]
+    public async Task The_fleet_page_shows_a_state_change_without_reload_filters_to_out_of_sync_and_opens_a_master()
+    {
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
+        await page.GotoAsync(f.App.BaseAddress.ToString());
+        await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
+        foreach (var lm in f.Lab.Masters)
+        {
+            await Assertions.Expect(page.Locator($"tr[data-master='{lm.Name}']")).ToHaveAttributeAsync("data-state", "running", new() { Timeout = 15_000 });
+        }
+
+        // A state change made on the lab arrives over the circuit: no reload, no navigation.
+        var m = f.Lab.Masters[2];
+        var row = page.Locator($"tr[data-master='{m.Name}']");
+        await page.EvaluateAsync("() => window.__sameDocument = true");
+        await f.Lab.StopMasterAsync(m);
+        try
+        {
+            await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "stopped", new() { Timeout = (float)FleetLabFixture.Within.TotalMilliseconds });
+            Assert.True(await page.EvaluateAsync<bool>("() => window.__sameDocument === true"), "the page reloaded");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.Browser.ScreenshotPath("fleet-lab-stopped"), FullPage = true });
+        }
+        finally
+        {
+            await f.Lab.StartMasterAsync(m);
+        }
+
+        await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "running", new() { Timeout = (float)FleetLabFixture.Within.TotalMilliseconds });
+
+        // Push to production: every master falls behind; pull on one; the filter shows exactly the ones behind.
+        await f.Lab.CommitUpstreamAsync("tools", $"notes/{Guid.NewGuid():N}.txt", "browser test\n", "Bug 2 - browser test");
+        await f.Lab.PullAsync(f.Lab.Masters[0], "tools");
+        var expectedBehind = f.Lab.Masters.Skip(1).Select(x => x.Name).Order().ToList();
+        foreach (var name in expectedBehind)
+        {
+            await Assertions.Expect(page.Locator($"tr[data-master='{name}']")).ToHaveAttributeAsync("data-in-sync", "false", new() { Timeout = (float)FleetLabFixture.Within.TotalMilliseconds });
+        }
+
+        await Assertions.Expect(page.Locator($"tr[data-master='{f.Lab.Masters[0].Name}']")).ToHaveAttributeAsync("data-in-sync", "true", new() { Timeout = (float)FleetLabFixture.Within.TotalMilliseconds });
+
+        await page.Locator("#out-of-sync-only").CheckAsync();
+        await Assertions.Expect(page.Locator("tr.wr-row")).ToHaveCountAsync(expectedBehind.Count);
+        Assert.Equal(expectedBehind.Count, await OutOfSyncCountAsync());
+        var shown = (await page.Locator("tr.wr-row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.master)")).Order().ToList();
+        Assert.Equal(expectedBehind, shown);
+        Assert.DoesNotContain(f.Lab.Masters[0].Name, shown);
+        Assert.All(await page.Locator("tr.wr-row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.inSync)"), v => Assert.Equal("false", v));
+        await Assertions.Expect(page.Locator("tr.wr-row .wr-rev.warn").First).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.Browser.ScreenshotPath("fleet-lab-out-of-sync") });
+
+        // Open a master page from the filtered list.
+        var target = shown[0];
+        await page.Locator($"tr[data-master='{target}'] a.wr-master-link").ClickAsync();
+        await Assertions.Expect(page.Locator("#master-name")).ToHaveTextAsync(target);
+        await Assertions.Expect(page.Locator("#repos tr[data-repo='tools']")).ToHaveAttributeAsync("data-in-sync", "false");
+        await Assertions.Expect(page.Locator("#workers tbody tr")).ToHaveCountAsync(f.Lab.Master(target).Workers.Count);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.Browser.ScreenshotPath("master-lab"), FullPage = true });
+    }
+
+    private async Task<int> OutOfSyncCountAsync() =>
+        (await f.MastersAsync()).Count(j => j.GetProperty("inSync").ValueKind == JsonValueKind.False);
+}
