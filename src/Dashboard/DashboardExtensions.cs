@@ -1,5 +1,9 @@
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Radzen;
+using Wrangler.Core;
 using Wrangler.Dashboard.Api;
 using Wrangler.Dashboard.Components;
 
@@ -13,9 +17,25 @@ public static class DashboardExtensions
         services.AddRadzenComponents();
         services.AddOpenApi();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        services.AddDataProtection();
+        // Keys live next to the database so login cookies and antiforgery tokens survive a restart;
+        // the path comes from bound options because Wrangler:Database may be set after AddDashboard.
+        services.AddOptions<KeyManagementOptions>()
+            .Configure<IOptions<WranglerOptions>, IHostEnvironment, ILoggerFactory>((o, wrangler, env, logs) =>
+                o.XmlRepository = new FileSystemXmlRepository(KeysDirectory(wrangler.Value, env), logs));
         services.ConfigureHttpJsonOptions(o =>
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
         return services;
+    }
+
+    /// <summary><c>{directory of Wrangler:Database}/keys</c>, private to this user: the key files are not encrypted at rest on Linux.</summary>
+    public static DirectoryInfo KeysDirectory(WranglerOptions options, IHostEnvironment env)
+    {
+        var database = Path.GetFullPath(options.Database, env.ContentRootPath);
+        var keys = Path.Combine(Path.GetDirectoryName(database) ?? env.ContentRootPath, "keys");
+        return OperatingSystem.IsWindows()
+            ? Directory.CreateDirectory(keys)
+            : Directory.CreateDirectory(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     public static WebApplication UseDashboard(this WebApplication app)
