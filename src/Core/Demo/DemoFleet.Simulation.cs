@@ -29,6 +29,9 @@ public sealed partial class DemoFleet
 
         // A few masters missed the last production push.
         var behind = sims.Where(s => s.Info.Enabled).OrderBy(_ => fleetRng.Next()).Take(fleetRng.Next(3, 5)).ToHashSet();
+
+        // Rarely a worker is on its way out: graceful, finishing its last build. One master has one.
+        var withGraceful = sims.Where(s => s.Info.Enabled && !s.Flaky && s.Workers.Count > 0).OrderBy(_ => fleetRng.Next()).First();
         foreach (var m in sims)
         {
             var lagging = behind.Contains(m) ? repoLines[fleetRng.Next(repoLines.Count)] : null;
@@ -37,22 +40,11 @@ public sealed partial class DemoFleet
                 m.Revisions[line.Name] = line == lagging ? line.Previous : line.Tip;
             }
 
-            InitialiseMaster(m, t0);
-        }
-
-        // Rarely a worker is on its way out: graceful, finishing its last build.
-        var busy = sims.Where(s => !s.Flaky).SelectMany(s => s.Running).OrderBy(b => b.Id).ToList();
-        if (busy.Count > 0)
-        {
-            var build = busy[fleetRng.Next(busy.Count)];
-            var owner = sims.First(s => s.Running.Contains(build));
-            build.Worker.Graceful = true;
-            Write(owner, t0 - TimeSpan.FromMinutes(fleetRng.Next(2, 20)),
-                $"worker {build.Worker.Name} wants to stop: {{'reason': 'decommissioning, bug 1198435'}}", "-");
+            InitialiseMaster(m, t0, m == withGraceful);
         }
     }
 
-    private void InitialiseMaster(SimMaster m, DateTimeOffset t0)
+    private void InitialiseMaster(SimMaster m, DateTimeOffset t0, bool withGraceful)
     {
         var r = m.Rng;
         var started = t0 - TimeSpan.FromHours(20 + r.NextDouble() * 460);
@@ -80,14 +72,16 @@ public sealed partial class DemoFleet
             return;
         }
 
+        // What happened since the last reconfig, written in time order once it is all decided.
+        var later = new List<(DateTimeOffset At, string Message, string System)>();
         var busyShare = Math.Min(0.95, m.Load * Diurnal(t0));
         foreach (var w in m.Workers)
         {
             if (r.NextDouble() < 0.04)
             {
                 // Lost its connection a little while ago; it is retrying.
-                var lostAt = t0 - TimeSpan.FromSeconds(r.Next(10, 300));
-                DisconnectWorker(m, w, lostAt, requeue: false);
+                w.Connected = false;
+                later.Add((t0 - TimeSpan.FromSeconds(r.Next(10, 300)), $"Worker.detached({w.Name})", BrokerOf(w)));
                 Schedule(t0 + TimeSpan.FromSeconds(r.Next(30, 600)), WorkerReconnect(m, w));
                 continue;
             }
@@ -95,7 +89,7 @@ public sealed partial class DemoFleet
             if (r.NextDouble() < 0.04)
             {
                 w.Paused = true;
-                Write(m, t0 - TimeSpan.FromHours(r.NextDouble() * 20), $"worker {w.Name} wants to pause: {{'reason': 'bug 1203344: disk full'}}");
+                later.Add((reconfigAt + (t0 - reconfigAt) * r.NextDouble(), $"worker {w.Name} wants to pause: {{'reason': 'bug 1203344: disk full'}}", "-"));
                 continue;
             }
 
@@ -110,6 +104,18 @@ public sealed partial class DemoFleet
             }
         }
 
+        if (withGraceful && m.Running.Count > 0)
+        {
+            var w = m.Running[r.Next(m.Running.Count)].Worker;
+            w.Graceful = true;
+            later.Add((t0 - TimeSpan.FromMinutes(r.Next(2, 20)), $"worker {w.Name} wants to stop: {{'reason': 'decommissioning, bug 1198435'}}", "-"));
+        }
+
+        foreach (var (at, message, system) in later.OrderBy(l => l.At))
+        {
+            Write(m, at, message, system);
+        }
+
         if (m.Workers.Count > 0 && m.Load * Diurnal(t0) > 0.85)
         {
             for (var i = r.Next(1, 6); i > 0; i--)
@@ -119,6 +125,8 @@ public sealed partial class DemoFleet
             }
         }
     }
+
+    private static string BrokerOf(SimWorker w) => "Broker," + w.Id.ToString(CultureInfo.InvariantCulture) + "," + w.Ip;
 
     private void AdvanceLocked()
     {
@@ -256,7 +264,6 @@ public sealed partial class DemoFleet
         if (w.Graceful && w.Connected)
         {
             // The master tells a graceful worker to shut down once its last build is done; its process exits.
-            Write(m, t, $"worker {w.Name} shutting down on command from master", "Broker," + w.Id.ToString(CultureInfo.InvariantCulture) + "," + w.Ip);
             WorkerProcessExits(m, w, t);
         }
 
@@ -400,7 +407,7 @@ public sealed partial class DemoFleet
 
         w.Connected = false;
         w.Epoch++;
-        Write(m, t, $"Worker.detached({w.Name})", "Broker," + w.Id.ToString(CultureInfo.InvariantCulture) + "," + w.Ip);
+        Write(m, t, $"Worker.detached({w.Name})", BrokerOf(w));
         if (lostBuild is not null && m.ShuttingDown && m.Alive)
         {
             WaitingOrStop(m, t);
@@ -464,7 +471,7 @@ public sealed partial class DemoFleet
     private void WriteAttach(SimMaster m, SimWorker w, DateTimeOffset t) =>
         Write(m, t, string.Create(CultureInfo.InvariantCulture,
             $"worker '{w.Name}' attaching from IPv4Address(type='TCP', host='{w.Ip}', port={49152 + (w.Id * 7919 % 16000)})"),
-            "Broker," + w.Id.ToString(CultureInfo.InvariantCulture) + "," + w.Ip);
+            BrokerOf(w));
 
     /// <summary>Writes the reconfig lines and returns them.</summary>
     private List<string> WriteReconfig(SimMaster m, DateTimeOffset t, bool ok, Random r)
