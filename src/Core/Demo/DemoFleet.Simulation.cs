@@ -177,8 +177,7 @@ public sealed partial class DemoFleet
                 continue;
             }
 
-            var meanMinutes = m.Builders.Average(b => b.MeanMinutes);
-            var arrivals = Poisson(m.Load * Diurnal(t) * m.Workers.Count / meanMinutes * minutes, r);
+            var arrivals = Poisson(m.Load * Diurnal(t) * m.Workers.Count / m.MeanBuildMinutes * minutes, r);
             for (var i = 0; i < arrivals; i++)
             {
                 var builder = m.Builders[r.Next(m.Builders.Count)];

@@ -101,7 +101,7 @@ internal static class DemoInventory
                 MasterId = i + 1,
                 Rng = rng,
                 Flaky = FlakyMasters.Contains(spec.Name),
-                Load = 0.75 + rng.NextDouble() * 0.35,
+                Load = 0.7 + rng.NextDouble() * 0.3,
                 Builders = builders,
                 Workers = workers,
             });

@@ -49,6 +49,8 @@ internal sealed record SimRequest(int Id, SimBuilder Builder, DateTimeOffset Sub
 
 internal sealed class SimMaster
 {
+    private double? meanBuildMinutes;
+
     public required MasterInfo Info { get; init; }
     public required int MasterId { get; init; }
     public required Random Rng { get; init; }
@@ -59,6 +61,8 @@ internal sealed class SimMaster
 
     public required IReadOnlyList<SimBuilder> Builders { get; init; }
     public required IReadOnlyList<SimWorker> Workers { get; init; }
+
+    public double MeanBuildMinutes => meanBuildMinutes ??= Builders.Count == 0 ? 0 : Builders.Average(b => b.MeanMinutes);
 
     public bool Alive { get; set; }
     public int? Pid { get; set; }
