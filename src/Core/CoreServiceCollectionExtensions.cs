@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
+using Wrangler.Core.Demo;
 using Wrangler.Core.Fleet;
 using Wrangler.Core.Persistence;
 using Wrangler.Core.Remote;
@@ -32,7 +33,7 @@ public static class CoreServiceCollectionExtensions
         var inventoryPath = configuration[$"{WranglerOptions.Section}:{nameof(WranglerOptions.Inventory)}"];
         if (string.IsNullOrWhiteSpace(inventoryPath))
         {
-            services.AddDemoFleet();
+            services.AddDemoFleet(configuration);
         }
         else
         {
@@ -48,18 +49,14 @@ public static class CoreServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The built-in simulated fleet, used when no inventory is configured.</summary>
-    private static void AddDemoFleet(this IServiceCollection services)
+    /// <summary>The built-in simulated fleet, used when no inventory is configured; it answers every operation the real layers do.</summary>
+    private static void AddDemoFleet(this IServiceCollection services, IConfiguration configuration)
     {
-        // Replaced by the simulated fleet (Core/Demo) once it lands; until then an empty, labelled demo.
-        services.AddSingleton<IInventorySource>(sp => new StaticInventory([], "built-in demo fleet", true, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IRepoTips>(new NoTips());
-    }
-
-    private sealed class NoTips : IRepoTips
-    {
-        public Task<IReadOnlyDictionary<(string Repo, string Branch), string>> GetTipsAsync(
-            IReadOnlyCollection<(string Repo, string Branch)> wanted, CancellationToken ct) =>
-            Task.FromResult<IReadOnlyDictionary<(string, string), string>>(new Dictionary<(string, string), string>());
+        var seed = configuration.GetValue<int?>("Wrangler:Demo:Seed");
+        services.AddSingleton(sp => new DemoFleet(sp.GetRequiredService<TimeProvider>(), seed));
+        services.Replace(ServiceDescriptor.Singleton<IFleetAccess>(sp => sp.GetRequiredService<DemoFleet>()));
+        services.AddSingleton<IRepoTips>(sp => sp.GetRequiredService<DemoFleet>());
+        services.AddSingleton<IInventorySource>(sp =>
+            new StaticInventory(sp.GetRequiredService<DemoFleet>().Masters, $"built-in demo fleet (seed {sp.GetRequiredService<DemoFleet>().Seed})", true, sp.GetRequiredService<TimeProvider>()));
     }
 }

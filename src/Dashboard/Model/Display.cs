@@ -28,7 +28,7 @@ public static class Display
         _ => "idle",
     };
 
-    public static string Short(string? revision) => revision is null ? "—" : revision.Length > 12 ? revision[..12] : revision;
+    public static string Short(string? revision, int length = 12) => revision is null ? "—" : revision.Length > length ? revision[..length] : revision;
 
     public static string Ago(DateTimeOffset? at, DateTimeOffset now)
     {

@@ -26,6 +26,7 @@ public sealed partial class Fleet
     private IReadOnlyList<MasterRole?> Roles => [.. Live.Masters.Select(m => (MasterRole?)m.Master.Role).Distinct().Order()];
     private IReadOnlyList<string> Buckets => [.. Live.Masters.Select(m => m.Master.Bucket).Distinct().Order(StringComparer.Ordinal)];
     private IReadOnlyList<string> Datacentres => [.. Live.Masters.Select(m => m.Master.Datacentre).Where(d => d.Length > 0).Distinct().Order(StringComparer.Ordinal)];
+    private IReadOnlyList<string> RepoNames => [.. Live.Masters.SelectMany(m => m.Repos.Select(r => r.Name)).Distinct()];
     private static IReadOnlyList<MasterStatus?> States => [.. Enum.GetValues<MasterStatus>().Select(s => (MasterStatus?)s)];
 
     private IEnumerable<(MasterStatus Status, int Count)> StateCounts =>

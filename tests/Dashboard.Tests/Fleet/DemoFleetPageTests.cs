@@ -1,0 +1,80 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Wrangler.Dashboard.Tests.Fleet;
+
+/// <summary>What a newcomer sees on first run: no inventory, the built-in demo fleet, clearly labelled.</summary>
+public sealed class DemoFleetPageTests : IAsyncLifetime
+{
+    private AppHost host = null!;
+
+    public async Task InitializeAsync() => host = await AppHost.StartAsync("--Wrangler:Demo:Seed=42");
+
+    public async Task DisposeAsync() => await host.DisposeAsync();
+
+    [Fact]
+    public async Task Without_an_inventory_the_api_serves_a_labelled_demo_fleet_of_real_size()
+    {
+        var inventory = await host.Client.GetFromJsonAsync<JsonElement>("/api/v1/inventory");
+        Assert.True(inventory.GetProperty("demo").GetBoolean());
+
+        var masters = await EventuallyPolledAsync();
+        Assert.True(masters.Length >= 20, $"{masters.Length} masters");
+        Assert.True(masters.Select(m => m.GetProperty("bucket").GetString()).Distinct().Count() >= 5);
+        Assert.Equal(2, masters.Select(m => m.GetProperty("datacentre").GetString()).Distinct().Count());
+        Assert.Contains(masters, m => m.GetProperty("state").GetString() == "disabled");
+        Assert.True(masters.Sum(m => m.GetProperty("runningBuilds").GetInt32()) > 0, "no builds running in the demo");
+        Assert.Contains(masters, m => m.GetProperty("inSync").ValueKind == JsonValueKind.False);
+
+        var one = await host.Client.GetFromJsonAsync<JsonElement>($"/api/v1/masters/{masters[0].GetProperty("name").GetString()}");
+        Assert.True(one.GetProperty("workerList").GetArrayLength() > 0);
+        var missing = await host.Client.GetAsync("/api/v1/masters/no-such-master");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_fleet_page_shows_the_demo_banner_every_master_and_filters_by_bucket_text()
+    {
+        var masters = await EventuallyPolledAsync();
+        var (playwright, browser) = await Browser.Browser.LaunchAsync();
+        try
+        {
+            var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
+            await page.GotoAsync(host.BaseAddress.ToString());
+            await Assertions.Expect(page.Locator("#demo-banner")).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("tr.wr-row")).ToHaveCountAsync(masters.Length);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.Browser.ScreenshotPath("fleet-demo") });
+
+            await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
+            var bucket = masters.First(m => m.GetProperty("role").GetString() == "tests").GetProperty("bucket").GetString()!;
+            var expected = masters.Count(m => m.GetProperty("bucket").GetString()!.Contains(bucket, StringComparison.OrdinalIgnoreCase)
+                                              || m.GetProperty("name").GetString()!.Contains(bucket, StringComparison.OrdinalIgnoreCase)
+                                              || m.GetProperty("hostname").GetString()!.Contains(bucket, StringComparison.OrdinalIgnoreCase));
+            await page.Locator("#fleet-search").FillAsync(bucket);
+            await Assertions.Expect(page.Locator("tr.wr-row")).ToHaveCountAsync(expected, new() { Timeout = 15_000 });
+            Assert.True(expected < masters.Length);
+        }
+        finally
+        {
+            await browser.DisposeAsync();
+            playwright.Dispose();
+        }
+    }
+
+    private async Task<JsonElement[]> EventuallyPolledAsync()
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            var masters = (await host.Client.GetFromJsonAsync<JsonElement[]>("/api/v1/masters"))!;
+            if (masters.Length > 0 && masters.All(m => m.GetProperty("state").GetString() == "disabled" || m.GetProperty("lastPolledAt").ValueKind != JsonValueKind.Null))
+            {
+                return masters;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new Xunit.Sdk.XunitException("the demo fleet was not polled within 20 s");
+    }
+}
