@@ -38,6 +38,8 @@ public sealed class FleetMonitor(
     private readonly List<Channel<FleetChange>> subscribers = [];
     private readonly Dictionary<string, MasterState> dirty = new(StringComparer.Ordinal);
     private readonly List<MasterStateChangeRecord> changes = [];
+    private readonly List<AuditEvent> audits = [];
+    private InventoryStatus? auditedInventory;
     private readonly SemaphoreSlim slots = new(options.Value.PollParallelism);
     private Dictionary<string, MasterState> stored = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<(string Repo, string Branch), string> tips = new Dictionary<(string, string), string>();
@@ -381,10 +383,33 @@ public sealed class FleetMonitor(
 
             Volatile.Write(ref snapshot, new FleetSnapshot(Ordered(), status));
             Publish(new FleetChange(updated.ToImmutable(), removed, status));
+            AuditInventoryLocked(status, masters.Count, removed.Length);
         }
 
         // New repos or branches may have appeared: read tips again on the next tick.
         tipsDue = DateTimeOffset.MinValue;
+    }
+
+    // Reloads and refusals change what Wrangler may act on, so they belong in the audit log like a person's actions.
+    private void AuditInventoryLocked(InventoryStatus status, int count, int removed)
+    {
+        if (auditedInventory is { } last && last.LoadedAt == status.LoadedAt && last.FailedAt == status.FailedAt)
+        {
+            return;
+        }
+
+        var refused = status.HasError && status.FailedAt != auditedInventory?.FailedAt;
+        auditedInventory = status;
+        audits.Add(new AuditEvent
+        {
+            At = time.GetUtcNow(),
+            Actor = "wrangler",
+            Kind = refused ? "inventory.refused" : "inventory.loaded",
+            Subject = status.Source,
+            Detail = refused
+                ? status.Error + (status.Problems.Count > 0 ? "\n" + string.Join("\n", status.Problems) : "")
+                : $"{count} masters in force" + (removed > 0 ? $"; {removed} removed" : ""),
+        });
     }
 
     private void ApplyLocked(MasterState next)
@@ -434,17 +459,20 @@ public sealed class FleetMonitor(
     {
         List<MasterState> states;
         List<MasterStateChangeRecord> records;
+        List<AuditEvent> auditRecords;
         lock (gate)
         {
-            if (dirty.Count == 0 && changes.Count == 0)
+            if (dirty.Count == 0 && changes.Count == 0 && audits.Count == 0)
             {
                 return;
             }
 
             states = [.. dirty.Values];
             records = [.. changes];
+            auditRecords = [.. audits];
             dirty.Clear();
             changes.Clear();
+            audits.Clear();
         }
 
         try
@@ -468,6 +496,7 @@ public sealed class FleetMonitor(
             }
 
             db.MasterStateChanges.AddRange(records);
+            db.AuditEvents.AddRange(auditRecords);
             await db.SaveChangesAsync(ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is DbUpdateException or Microsoft.Data.Sqlite.SqliteException or OperationCanceledException)

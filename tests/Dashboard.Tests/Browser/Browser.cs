@@ -23,6 +23,13 @@ public static class Browser
         return (playwright, browser);
     }
 
+    /// <summary>
+    /// Waits until the circuit is up: before that, clicks and typing reach a prerendered page and are lost
+    /// (window.Blazor exists as soon as the script loads, which is too early on a busy machine).
+    /// </summary>
+    public static Task WaitForInteractiveAsync(IPage page) =>
+        Assertions.Expect(page.Locator("#wr-interactive")).ToHaveAttributeAsync("data-interactive", "true", new() { Timeout = 30_000 });
+
     /// <summary>Screenshots land in artifacts/screenshots so a person can look at them after a run.</summary>
     public static string ScreenshotPath(string name)
     {

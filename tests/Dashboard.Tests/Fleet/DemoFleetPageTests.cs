@@ -46,7 +46,7 @@ public sealed class DemoFleetPageTests : IAsyncLifetime
             await Assertions.Expect(page.Locator("tr.wr-row")).ToHaveCountAsync(masters.Length);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.Browser.ScreenshotPath("fleet-demo") });
 
-            await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
+            await Browser.Browser.WaitForInteractiveAsync(page);
             var bucket = masters.First(m => m.GetProperty("role").GetString() == "tests").GetProperty("bucket").GetString()!;
             var expected = masters.Count(m => m.GetProperty("bucket").GetString()!.Contains(bucket, StringComparison.OrdinalIgnoreCase)
                                               || m.GetProperty("name").GetString()!.Contains(bucket, StringComparison.OrdinalIgnoreCase)

@@ -24,7 +24,7 @@ public sealed class FleetBrowserTests(FleetLabFixture f) : IAsyncLifetime
     {
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
         await page.GotoAsync(f.App.BaseAddress.ToString());
-        await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
+        await Browser.Browser.WaitForInteractiveAsync(page);
         foreach (var lm in f.Lab.Masters)
         {
             await Assertions.Expect(page.Locator($"tr[data-master='{lm.Name}']")).ToHaveAttributeAsync("data-state", "running", new() { Timeout = 15_000 });
@@ -76,6 +76,26 @@ public sealed class FleetBrowserTests(FleetLabFixture f) : IAsyncLifetime
         await Assertions.Expect(page.Locator("#repos tr[data-repo='tools']")).ToHaveAttributeAsync("data-in-sync", "false");
         await Assertions.Expect(page.Locator("#workers tbody tr")).ToHaveCountAsync(f.Lab.Master(target).Workers.Count);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.Browser.ScreenshotPath("master-lab"), FullPage = true });
+
+        // A refused inventory edit is shown where people look, naming the problem; the fleet stays.
+        await page.Locator("a", new() { HasText = "Fleet" }).First.ClickAsync();
+        var entries = System.Text.Json.Nodes.JsonNode.Parse(f.OriginalInventory)!.AsArray();
+        entries[1]!["name"] = f.Lab.Masters[0].Name;
+        await File.WriteAllTextAsync(f.Lab.InventoryPath, entries.ToJsonString());
+        try
+        {
+            var banner = page.Locator("#inventory-error");
+            await Assertions.Expect(banner).ToContainTextAsync("duplicate name", new() { Timeout = (float)FleetLabFixture.Within.TotalMilliseconds });
+            await Assertions.Expect(banner).ToContainTextAsync($"entry 1 ({f.Lab.Masters[0].Name}), name");
+            await Assertions.Expect(page.Locator("tr.wr-row")).ToHaveCountAsync(f.Lab.Masters.Count);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.Browser.ScreenshotPath("fleet-lab-inventory-refused") });
+        }
+        finally
+        {
+            await File.WriteAllTextAsync(f.Lab.InventoryPath, f.OriginalInventory + "\n");
+        }
+
+        await Assertions.Expect(page.Locator("#inventory-error")).ToHaveCountAsync(0, new() { Timeout = (float)FleetLabFixture.Within.TotalMilliseconds });
     }
 
     private async Task<int> OutOfSyncCountAsync() =>

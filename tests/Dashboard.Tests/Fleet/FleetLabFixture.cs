@@ -26,6 +26,12 @@ public sealed class FleetLabFixture : IAsyncLifetime
         lab = await LabFleet.StartAsync(new LabOptions());
         OriginalInventory = await File.ReadAllTextAsync(lab.InventoryPath);
         app = await AppHost.StartAsync([.. SettingsArgs(lab.SettingsPath), $"--Wrangler:PollInterval={PollInterval:c}", "--Wrangler:PollTimeout=00:00:10"]);
+
+        // Every test starts from a fleet Wrangler has seen running, so "not polled yet" never passes for an answer.
+        foreach (var m in lab.Masters)
+        {
+            await EventuallyAsync(m.Name, j => j.GetProperty("state").GetString() == "running", "running at start", TimeSpan.FromSeconds(30));
+        }
     }
 
     public async Task DisposeAsync()
