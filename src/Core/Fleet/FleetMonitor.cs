@@ -31,6 +31,9 @@ public sealed class FleetMonitor(
         Converters = { new JsonStringEnumConverter() },
     };
 
+    // History that cannot be stored is kept for a retry, but not without bound.
+    private const int MaxQueued = 10_000;
+
     private readonly Lock gate = new();
     private readonly Dictionary<string, MasterState> states = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> due = new(StringComparer.Ordinal);
@@ -501,8 +504,23 @@ public sealed class FleetMonitor(
         }
         catch (Exception ex) when (ex is DbUpdateException or Microsoft.Data.Sqlite.SqliteException or OperationCanceledException)
         {
-            // Polling goes on; the next flush writes the newer state. Lost history rows are logged, not fatal.
-            logger.LogWarning(ex, "Storing fleet state failed ({States} states, {Changes} changes)", states.Count, records.Count);
+            // Put everything back for the next flush (the final one at shutdown runs uncancelled); a newer state of
+            // a master supersedes the one that failed to store.
+            lock (gate)
+            {
+                foreach (var st in states)
+                {
+                    dirty.TryAdd(st.Name, st);
+                }
+
+                changes.InsertRange(0, records.Where(r => r.Id == 0).Take(MaxQueued - changes.Count));
+                audits.InsertRange(0, auditRecords.Where(a => a.Id == 0).Take(MaxQueued - audits.Count));
+            }
+
+            if (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Storing fleet state failed ({States} states, {Changes} changes); will retry", states.Count, records.Count);
+            }
         }
     }
 }

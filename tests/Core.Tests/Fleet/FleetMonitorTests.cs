@@ -44,12 +44,12 @@ public sealed class FleetMonitorTests : IAsyncLifetime
         Directory.Delete(dir, recursive: true);
     }
 
-    private FleetMonitor NewMonitor(IReadOnlyList<MasterInfo> masters, FakeAccess access) => new(
+    private FleetMonitor NewMonitor(IReadOnlyList<MasterInfo> masters, FakeAccess access, TimeSpan? pollTimeout = null) => new(
         new StaticInventory(masters, "test", false, TimeProvider.System),
         access,
         new NoTips(),
         services.GetRequiredService<IDbContextFactory<WranglerDb>>(),
-        Options.Create(new WranglerOptions { PollInterval = TimeSpan.FromMilliseconds(500), PollTimeout = TimeSpan.FromSeconds(2), PollParallelism = 4 }),
+        Options.Create(new WranglerOptions { PollInterval = TimeSpan.FromMilliseconds(500), PollTimeout = pollTimeout ?? TimeSpan.FromSeconds(2), PollParallelism = 4 }),
         TimeProvider.System,
         NullLogger<FleetMonitor>.Instance);
 
@@ -57,24 +57,35 @@ public sealed class FleetMonitorTests : IAsyncLifetime
     public async Task A_hung_master_does_not_delay_the_others_and_turns_unreachable_at_its_timeout()
     {
         var access = new FakeAccess { Hung = { "hung" } };
-        var monitor = NewMonitor([Master("a"), Master("hung"), Master("b")], access);
+        var monitor = NewMonitor([Master("a"), Master("hung"), Master("b")], access, pollTimeout: TimeSpan.FromSeconds(6));
         await monitor.StartAsync(CancellationToken.None);
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds(1.8));
-            Assert.True(access.Polls("a") >= 3, $"a was polled {access.Polls("a")} times while 'hung' hung");
-            Assert.True(access.Polls("b") >= 3, $"b was polled {access.Polls("b")} times while 'hung' hung");
+            // Within the single poll of the hung master, the others are polled again and again on their own schedule.
+            await EventuallyAsync(() => access.Polls("a") >= 3 && access.Polls("b") >= 3, TimeSpan.FromSeconds(5), "a and b polled 3 times each");
+            var hung = monitor.Find("hung")!;
+            Assert.Equal("not polled yet", hung.StatusDetail);
             Assert.Equal(MasterStatus.Running, monitor.Find("a")!.Status);
 
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            var hung = monitor.Find("hung")!;
-            Assert.Equal(MasterStatus.Unreachable, hung.Status);
-            Assert.Contains("poll timeout", hung.StatusDetail);
+            await EventuallyAsync(() => monitor.Find("hung")!.Status == MasterStatus.Unreachable && monitor.Find("hung")!.LastPolledAt is not null,
+                TimeSpan.FromSeconds(10), "the hung master unreachable at its timeout");
+            Assert.Contains("poll timeout", monitor.Find("hung")!.StatusDetail);
         }
         finally
         {
             await monitor.StopAsync(CancellationToken.None);
         }
+    }
+
+    private static async Task EventuallyAsync(Func<bool> condition, TimeSpan within, string what)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(condition(), what);
     }
 
     [Fact]
