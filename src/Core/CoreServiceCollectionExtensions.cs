@@ -4,7 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
+using Wrangler.Core.Campaigns;
 using Wrangler.Core.Demo;
+using Wrangler.Core.Integrations;
 using Wrangler.Core.Fleet;
 using Wrangler.Core.Persistence;
 using Wrangler.Core.Remote;
@@ -46,6 +48,13 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<FleetMonitor>();
         services.AddSingleton<IFleetMonitor>(sp => sp.GetRequiredService<FleetMonitor>());
         services.AddHostedService(sp => sp.GetRequiredService<FleetMonitor>());
+
+        services.TryAddSingleton<IAllocator, NoAllocator>();
+        services.TryAddSingleton<IMonitoringDowntime, NoDowntime>();
+        services.TryAddSingleton<INotifier, NoNotifier>();
+        services.AddSingleton<CampaignService>();
+        services.AddSingleton<StepRunner>();
+        services.AddHostedService<CampaignRunner>();
         return services;
     }
 

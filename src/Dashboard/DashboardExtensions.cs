@@ -53,7 +53,7 @@ public static class DashboardExtensions
         app.MapStaticAssets();
         app.MapOpenApi();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = DatabaseHealthCheck.WriteAsync });
-        app.MapGroup("/api/v1").MapMastersApi().MapInventoryApi();
+        app.MapGroup("/api/v1").MapMastersApi().MapInventoryApi().MapCampaignsApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -8,11 +8,24 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<MasterSnapshotRecord> MasterSnapshots => Set<MasterSnapshotRecord>();
     public DbSet<MasterStateChangeRecord> MasterStateChanges => Set<MasterStateChangeRecord>();
+    public DbSet<CampaignRecord> Campaigns => Set<CampaignRecord>();
+    public DbSet<CampaignMasterRecord> CampaignMasters => Set<CampaignMasterRecord>();
+    public DbSet<StepRecord> Steps => Set<StepRecord>();
+    public DbSet<ApprovalRecord> Approvals => Set<ApprovalRecord>();
+    public DbSet<LedgerEntryRecord> Ledger => Set<LedgerEntryRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
         // SQLite cannot order or compare DateTimeOffset natively; UTC ticks keep ordering exact.
         builder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+
+        // States and kinds as words: the database is read by people during incidents.
+        builder.Properties<Campaigns.CampaignKind>().HaveConversion<string>().HaveMaxLength(40);
+        builder.Properties<Campaigns.CampaignState>().HaveConversion<string>().HaveMaxLength(40);
+        builder.Properties<Campaigns.MasterRunState>().HaveConversion<string>().HaveMaxLength(40);
+        builder.Properties<Campaigns.StepState>().HaveConversion<string>().HaveMaxLength(40);
+        builder.Properties<Campaigns.StepKind>().HaveConversion<string>().HaveMaxLength(40);
+        builder.Properties<LedgerEffect>().HaveConversion<string>().HaveMaxLength(40);
     }
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -38,6 +51,41 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
             e.Property(x => x.Master).HasMaxLength(200);
             e.Property(x => x.From).HasMaxLength(40);
             e.Property(x => x.To).HasMaxLength(40);
+        });
+        b.Entity<CampaignRecord>(e =>
+        {
+            e.ToTable("Campaigns");
+            e.HasIndex(x => x.State);
+            e.Property(x => x.CreatedBy).HasMaxLength(200);
+            e.Property(x => x.ApprovedBy).HasMaxLength(200);
+            e.HasMany(x => x.Masters).WithOne().HasForeignKey(x => x.CampaignId);
+        });
+        b.Entity<CampaignMasterRecord>(e =>
+        {
+            e.ToTable("CampaignMasters");
+            e.HasIndex(x => new { x.CampaignId, x.Master }).IsUnique();
+            e.HasIndex(x => new { x.Master, x.State });
+            e.Property(x => x.Master).HasMaxLength(200);
+            e.Property(x => x.Bucket).HasMaxLength(200);
+            e.Property(x => x.PendingDecision).HasMaxLength(40);
+            e.HasMany(x => x.Steps).WithOne().HasForeignKey(x => x.CampaignMasterId);
+        });
+        b.Entity<StepRecord>(e =>
+        {
+            e.ToTable("Steps");
+            e.HasIndex(x => new { x.CampaignMasterId, x.Seq }).IsUnique();
+        });
+        b.Entity<ApprovalRecord>(e =>
+        {
+            e.ToTable("Approvals");
+            e.HasIndex(x => x.CampaignId);
+            e.Property(x => x.By).HasMaxLength(200);
+        });
+        b.Entity<LedgerEntryRecord>(e =>
+        {
+            e.ToTable("Ledger");
+            e.HasIndex(x => new { x.CampaignId, x.Master });
+            e.Property(x => x.Master).HasMaxLength(200);
         });
     }
 

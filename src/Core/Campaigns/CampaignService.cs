@@ -1,0 +1,289 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using Wrangler.Core.Fleet;
+using Wrangler.Core.Persistence;
+
+namespace Wrangler.Core.Campaigns;
+
+/// <summary>
+/// Everything a person or automation asks of campaigns: preview, create, approve, pause, resume, abort, decide.
+/// Every state change goes through here, one at a time, so two operators clicking the same button get one effect.
+/// </summary>
+public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMonitor fleet, TimeProvider time)
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    private readonly SemaphoreSlim gate = new(1, 1);
+
+    /// <summary>Raised after any change to a campaign (state, a master, a step). Handlers must not block.</summary>
+    public event Action<long>? Changed;
+
+    /// <summary>Raised by the runner with the latest progress line of a master's current step.</summary>
+    public event Action<long, string, string>? Progress;
+
+    /// <summary>The runner waits on this to notice new work at once.</summary>
+    public event Action? WorkAvailable;
+
+    public CampaignPlan Preview(CampaignRequest request)
+    {
+        var problems = CampaignPlanner.Validate(request);
+        if (problems.Count > 0)
+        {
+            throw new CampaignRefusedException(string.Join("; ", problems), 400);
+        }
+
+        return CampaignPlanner.Plan(request, fleet.Current.Masters, new Dictionary<(string, CampaignKind), TimeSpan>());
+    }
+
+    public async Task<CampaignView> CreateAsync(CampaignRequest request, string actor, CancellationToken ct)
+    {
+        var plan = Preview(request);
+        if (plan.Waves.Length == 0)
+        {
+            throw new CampaignRefusedException("the selection has no master to act on" + (plan.Warnings.Length > 0 ? ": " + string.Join("; ", plan.Warnings) : "")
+                + (plan.Excluded.Length > 0 ? "; excluded: " + string.Join("; ", plan.Excluded) : ""), 400);
+        }
+
+        await gate.WaitAsync(ct);
+        long id;
+        try
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            var names = plan.Waves.SelectMany(w => w).ToList();
+            var busy = await db.CampaignMasters
+                .Where(m => names.Contains(m.Master))
+                .Join(db.Campaigns.Where(c => c.State != CampaignState.Succeeded && c.State != CampaignState.Failed && c.State != CampaignState.Aborted),
+                    m => m.CampaignId, c => c.Id, (m, c) => new { m.Master, c.Id, c.Kind })
+                .ToListAsync(ct);
+            if (busy.Count > 0)
+            {
+                throw new CampaignRefusedException(string.Join("; ", busy.GroupBy(b => b.Id)
+                    .Select(g => $"campaign {g.Key} ({g.First().Kind}) is still active on {string.Join(", ", g.Select(b => b.Master))}")));
+            }
+
+            var now = time.GetUtcNow();
+            var record = new CampaignRecord
+            {
+                Kind = request.Kind,
+                State = CampaignState.AwaitingApproval,
+                RequestJson = JsonSerializer.Serialize(request, Json),
+                PlanJson = JsonSerializer.Serialize(plan, Json),
+                CreatedBy = actor,
+                CreatedAt = now,
+                Reason = request.Reason,
+            };
+            var bucketOf = fleet.Current.Masters.ToDictionary(m => m.Name, m => m.Master.Bucket);
+            var slotInBucket = new Dictionary<string, int>();
+            for (var w = 0; w < plan.Waves.Length; w++)
+            {
+                foreach (var name in plan.Waves[w])
+                {
+                    var bucket = bucketOf.GetValueOrDefault(name, "?");
+                    var role = fleet.Find(name)?.Master.Role ?? MasterRole.Build;
+                    var slot = slotInBucket[bucket] = slotInBucket.GetValueOrDefault(bucket, -1) + 1;
+                    record.Masters.Add(new CampaignMasterRecord
+                    {
+                        Master = name,
+                        Bucket = bucket,
+                        Wave = w,
+                        Slot = slot,
+                        State = MasterRunState.Pending,
+                        Steps = [.. CampaignStates.StepsFor(request.Kind, role).Select((k, i) => new StepRecord { Seq = i, Kind = k, State = StepState.Pending })],
+                    });
+                }
+            }
+
+            if (request.Policy.Approval == ApprovalMode.None)
+            {
+                record.State = CampaignState.Running;
+                record.ApprovedBy = actor;
+                record.ApprovedAt = now;
+                record.ApprovedThroughWave = int.MaxValue;
+                record.StartedAt = now;
+            }
+
+            db.Campaigns.Add(record);
+            await db.SaveChangesAsync(ct);
+            id = record.Id;
+            db.AuditEvents.Add(new AuditEvent
+            {
+                At = now,
+                Actor = actor,
+                Kind = "campaign.created",
+                Subject = $"campaign {id}",
+                Detail = $"{request.Kind} of {names.Count} master(s) in {plan.Waves.Length} wave(s)" + (request.Reason is null ? "" : $"; reason: {request.Reason}")
+                         + (request.Policy.Approval == ApprovalMode.None ? "; pre-approved" : ""),
+            });
+            await db.SaveChangesAsync(ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        Announce(id);
+        return (await GetAsync(id, ct))!;
+    }
+
+    /// <summary>Approve, pause, resume or abort. A repeat of what already happened changes nothing and says so in the audit log.</summary>
+    public async Task<CampaignView> CommandAsync(long id, CampaignCommand command, string actor, string? reason, CancellationToken ct)
+    {
+        await gate.WaitAsync(ct);
+        try
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            var c = await db.Campaigns.FirstOrDefaultAsync(x => x.Id == id, ct) ?? throw new CampaignRefusedException($"no campaign {id}", 404);
+            var before = c.State;
+            var now = time.GetUtcNow();
+            var waves = JsonSerializer.Deserialize<CampaignPlan>(c.PlanJson, Json)!.Waves.Length;
+            var request = JsonSerializer.Deserialize<CampaignRequest>(c.RequestJson, Json)!;
+            var note = "";
+            if (command == CampaignCommand.Approve)
+            {
+                // Per-wave approval: each click releases the next wave, so a double click cannot release two.
+                if (c.State == CampaignState.AwaitingApproval || (request.Policy.Approval == ApprovalMode.Wave && c.ApprovedThroughWave < waves - 1 && c.State is CampaignState.Running or CampaignState.Paused))
+                {
+                    var wave = request.Policy.Approval == ApprovalMode.Wave ? c.ApprovedThroughWave + 1 : (int?)null;
+                    c.ApprovedThroughWave = wave ?? int.MaxValue;
+                    c.ApprovedBy ??= actor;
+                    c.ApprovedAt ??= now;
+                    c.StartedAt ??= now;
+                    db.Approvals.Add(new ApprovalRecord { CampaignId = id, Wave = wave, By = actor, At = now });
+                    note = wave is null ? "plan approved" : $"wave {wave + 1} of {waves} approved";
+                }
+                else
+                {
+                    note = "already approved; nothing changed";
+                }
+            }
+            else
+            {
+                note = command.ToString().ToLowerInvariant();
+            }
+
+            c.State = CampaignStates.Next(c.State, command);
+            if (command == CampaignCommand.Abort)
+            {
+                c.StateDetail = $"aborted by {actor}" + (reason is null ? "" : $": {reason}");
+                foreach (var m in await db.CampaignMasters.Where(m => m.CampaignId == id && m.State == MasterRunState.Pending).ToListAsync(ct))
+                {
+                    m.State = MasterRunState.Skipped;
+                    m.Detail = "not started: campaign aborted";
+                }
+            }
+            else if (command == CampaignCommand.Resume && before == CampaignState.Parked)
+            {
+                c.StateDetail = null;
+            }
+
+            db.AuditEvents.Add(new AuditEvent
+            {
+                At = now,
+                Actor = actor,
+                Kind = "campaign." + command.ToString().ToLowerInvariant(),
+                Subject = $"campaign {id}",
+                Detail = $"{before} → {c.State}: {note}" + (reason is null ? "" : $"; reason: {reason}"),
+            });
+            await db.SaveChangesAsync(ct);
+        }
+        catch (InvalidCampaignTransitionException ex)
+        {
+            throw new CampaignRefusedException(ex.Message);
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        Announce(id);
+        return (await GetAsync(id, ct))!;
+    }
+
+    /// <summary>Records a person's decision for a held or failed master; the runner acts on it.</summary>
+    public async Task DecideAsync(long id, string master, MasterDecision decision, string actor, CancellationToken ct)
+    {
+        await gate.WaitAsync(ct);
+        try
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            var m = await db.CampaignMasters.FirstOrDefaultAsync(x => x.CampaignId == id && x.Master == master, ct)
+                    ?? throw new CampaignRefusedException($"campaign {id} has no master {master}", 404);
+            var legal = decision switch
+            {
+                MasterDecision.Escalate => m.State is MasterRunState.Held or MasterRunState.Running,
+
+                // A held drain cannot be skipped: Buildbot cannot cancel a clean shutdown, so the master will go down
+                // by itself; only escalating or waiting longer (retry) leaves it running at the end.
+                MasterDecision.Retry => m.State is MasterRunState.Failed or MasterRunState.Held,
+                MasterDecision.Skip => m.State is MasterRunState.Failed,
+                _ => false,
+            };
+            if (!legal)
+            {
+                throw new CampaignRefusedException($"cannot {decision.ToString().ToLowerInvariant()} {master}: it is {m.State.ToString().ToLowerInvariant()}");
+            }
+
+            m.PendingDecision = decision.ToString().ToLowerInvariant();
+            db.AuditEvents.Add(new AuditEvent { At = time.GetUtcNow(), Actor = actor, Kind = "campaign." + m.PendingDecision, Subject = $"campaign {id}", Detail = master });
+            await db.SaveChangesAsync(ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        Announce(id);
+    }
+
+    /// <summary>Runs a change to campaign state for the runner under the same gate as people's commands.</summary>
+    internal async Task UpdateAsync(long id, Func<WranglerDb, CampaignRecord, Task> change, CancellationToken ct)
+    {
+        await gate.WaitAsync(ct);
+        try
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            var c = await db.Campaigns.Include(x => x.Masters).ThenInclude(m => m.Steps).AsSplitQuery().FirstAsync(x => x.Id == id, ct);
+            await change(db, c);
+            await db.SaveChangesAsync(ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        Changed?.Invoke(id);
+    }
+
+    public async Task<CampaignView?> GetAsync(long id, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var c = await db.Campaigns.AsNoTracking().Include(x => x.Masters).ThenInclude(m => m.Steps).AsSplitQuery().FirstOrDefaultAsync(x => x.Id == id, ct);
+        return c is null ? null : View(c);
+    }
+
+    public async Task<IReadOnlyList<CampaignView>> ListAsync(int take, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var list = await db.Campaigns.AsNoTracking().Include(x => x.Masters).ThenInclude(m => m.Steps).AsSplitQuery()
+            .OrderByDescending(c => c.Id).Take(take).ToListAsync(ct);
+        return [.. list.Select(View).OrderBy(v => v.IsActive ? 0 : 1).ThenByDescending(v => v.Id)];
+    }
+
+    internal void Announce(long id)
+    {
+        Changed?.Invoke(id);
+        WorkAvailable?.Invoke();
+    }
+
+    internal void ReportProgress(long id, string master, string line) => Progress?.Invoke(id, master, line);
+
+    internal static CampaignView View(CampaignRecord c) => new(
+        c.Id, c.Kind, c.State, c.StateDetail, c.CreatedBy, c.CreatedAt, c.ApprovedBy, c.ApprovedAt, c.ApprovedThroughWave, c.StartedAt, c.EndedAt, c.Reason,
+        JsonSerializer.Deserialize<CampaignRequest>(c.RequestJson, Json)!,
+        JsonSerializer.Deserialize<CampaignPlan>(c.PlanJson, Json)!,
+        [.. c.Masters.OrderBy(m => m.Wave).ThenBy(m => m.Bucket).Select(m => new CampaignMasterView(
+            m.Id, m.Master, m.Bucket, m.Wave, m.State, m.Detail, m.StartedAt, m.EndedAt, m.PendingDecision,
+            [.. m.Steps.OrderBy(s => s.Seq).Select(s => new StepView(s.Id, s.Seq, s.Kind, s.State, s.StartedAt, s.EndedAt, s.Detail))]))]);
+}

@@ -1,0 +1,394 @@
+using Microsoft.EntityFrameworkCore;
+using Wrangler.Core.Buildbot;
+using Wrangler.Core.Fleet;
+using Wrangler.Core.Integrations;
+using Wrangler.Core.Persistence;
+using Wrangler.Core.Remote;
+
+namespace Wrangler.Core.Campaigns;
+
+/// <summary>How a step ended. <see cref="Hold"/> parks the master for a person (a drain past its timeout).</summary>
+public sealed record StepOutcome(bool Succeeded, string Detail, bool Hold = false)
+{
+    public static StepOutcome Ok(string detail) => new(true, detail);
+
+    public static StepOutcome Fail(string detail) => new(false, detail);
+}
+
+/// <summary>Everything one master's steps need to know about the run they are part of.</summary>
+public sealed record StepContext(
+    long CampaignId,
+    long CampaignMasterId,
+    MasterInfo Master,
+    CampaignKind Kind,
+    CampaignPolicy Policy,
+    string Actor,
+    Func<string, Task> Progress,
+    Func<string?> Decision);
+
+/// <summary>
+/// Runs one step against one master. Every side effect is written to the ledger before it is made, so whatever
+/// happens next (a crash, an abort) it can be undone. Steps are written to be safe to run again after a crash:
+/// a drain or start that already happened is recognised from the master's state, never repeated.
+/// </summary>
+public sealed class StepRunner(
+    IFleetAccess access,
+    IFleetMonitor monitor,
+    IAllocator allocator,
+    IMonitoringDowntime downtime,
+    IDbContextFactory<WranglerDb> dbs,
+    TimeProvider time)
+{
+    /// <summary>How often a drain or a start is looked at.</summary>
+    public static TimeSpan WatchEvery { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a started master may take to answer and get its workers back.</summary>
+    public static TimeSpan VerifyTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    public async Task<StepOutcome> RunAsync(StepKind kind, StepContext c, CancellationToken ct)
+    {
+        var host = access.Host(c.Master);
+        var api = access.Api(c.Master);
+        switch (kind)
+        {
+            case StepKind.PreCheck:
+                return await PreCheckAsync(c, host, api, ct);
+            case StepKind.DisableInAllocator:
+                if (!allocator.IsConfigured)
+                {
+                    return StepOutcome.Ok("no allocator configured");
+                }
+
+                await RecordAsync(c, LedgerEffect.AllocatorDisabled, "disabled in the allocator", ct);
+                await allocator.DisableAsync(c.Master, $"Wrangler campaign {c.CampaignId}: {c.Kind} by {c.Actor}", ct);
+                return StepOutcome.Ok("disabled in the allocator");
+            case StepKind.ScheduleDowntime:
+                if (!downtime.IsConfigured)
+                {
+                    return StepOutcome.Ok("no monitoring configured");
+                }
+
+                var length = c.Policy.DrainTimeout + VerifyTimeout + TimeSpan.FromMinutes(30);
+                await RecordAsync(c, LedgerEffect.DowntimeScheduled, $"downtime for {length}", ct);
+                await downtime.ScheduleAsync(c.Master, length, c.Actor, $"Wrangler campaign {c.CampaignId}: {c.Kind}", ct);
+                return StepOutcome.Ok($"downtime scheduled for {(int)length.TotalMinutes} min");
+            case StepKind.CreateLock:
+                await RecordAsync(c, LedgerEffect.LockCreated, c.Master.ReconfigLockPath, ct);
+                return Expect(await host.CreateLockAsync(ct), "reconfig.lock created");
+            case StepKind.Drain:
+                return await DrainAsync(c, host, api, ct);
+            case StepKind.HardStop:
+                return await HardStopAsync(c, host, ct);
+            case StepKind.Start:
+                return await StartAsync(c, host, ct);
+            case StepKind.Reboot:
+                monitor.SetCampaignStatus(c.Master.Name, MasterStatus.Starting, $"campaign {c.CampaignId}: rebooting");
+                return Expect(await host.RebootAsync(ct), "reboot command sent");
+            case StepKind.WaitForHost:
+                return await WaitForHostAsync(c, host, ct);
+            case StepKind.UpdateRepos:
+                var updates = await host.UpdateReposAsync(ct);
+                var failed = updates.Where(u => !u.Succeeded).ToList();
+                var summary = string.Join("; ", updates.Select(u => $"{u.Name} {Short(u.Before)} → {Short(u.After)}"));
+                return failed.Count == 0 ? StepOutcome.Ok(summary) : StepOutcome.Fail("update failed: " + string.Join("; ", failed.Select(f => $"{f.Name}: {Last(f.Output)}")));
+            case StepKind.CheckConfig:
+                var check = await host.CheckConfigAsync(ct);
+                return check.IsGood ? StepOutcome.Ok("checkconfig passed") : StepOutcome.Fail("checkconfig failed: " + Last(check.Output, 6));
+            case StepKind.Reconfig:
+                monitor.SetCampaignStatus(c.Master.Name, MasterStatus.Reconfiguring, $"campaign {c.CampaignId}: reconfiguring");
+                var reconfig = await host.ReconfigAsync(TimeSpan.FromMinutes(5), ct);
+                return reconfig.Succeeded ? StepOutcome.Ok(reconfig.Message) : StepOutcome.Fail($"reconfig {reconfig.Outcome}: {reconfig.Message}");
+            case StepKind.Verify:
+                return await VerifyAsync(c, host, api, ct);
+            case StepKind.RemoveLock:
+                var removed = await host.RemoveLockAsync(ct);
+                if (removed.Succeeded)
+                {
+                    await UndoneAsync(c, LedgerEffect.LockCreated, ct);
+                }
+
+                return Expect(removed, "reconfig.lock removed");
+            case StepKind.EnableInAllocator:
+                if (allocator.IsConfigured)
+                {
+                    await allocator.EnableAsync(c.Master, $"Wrangler campaign {c.CampaignId} done", ct);
+                    await UndoneAsync(c, LedgerEffect.AllocatorDisabled, ct);
+                }
+
+                return StepOutcome.Ok(allocator.IsConfigured ? "enabled in the allocator" : "no allocator configured");
+            case StepKind.EndDowntime:
+                if (downtime.IsConfigured)
+                {
+                    await downtime.EndAsync(c.Master, c.Actor, ct);
+                    await UndoneAsync(c, LedgerEffect.DowntimeScheduled, ct);
+                }
+
+                monitor.SetCampaignStatus(c.Master.Name, null, null);
+                return StepOutcome.Ok(downtime.IsConfigured ? "downtime ended" : "no monitoring configured");
+            default:
+                return StepOutcome.Fail($"step {kind} is not implemented");
+        }
+    }
+
+    private async Task<StepOutcome> PreCheckAsync(StepContext c, IMasterHost host, IBuildbotApi api, CancellationToken ct)
+    {
+        var facts = await host.GetFactsAsync(5, ct);
+        if (facts.Errors.Count > 0)
+        {
+            return StepOutcome.Fail("host check failed: " + string.Join("; ", facts.Errors));
+        }
+
+        if (facts.ProcessAlive)
+        {
+            try
+            {
+                var workers = await api.GetWorkersAsync(ct);
+                var connected = workers.Count(w => w.IsConnected);
+                await SetWorkersBeforeAsync(c, connected, ct);
+            }
+            catch (BuildbotApiException ex)
+            {
+                return StepOutcome.Fail("the REST API does not answer: " + ex.Message);
+            }
+        }
+
+        var check = await host.CheckConfigAsync(ct);
+        if (!check.IsGood)
+        {
+            return StepOutcome.Fail("checkconfig failed, nothing was touched: " + Last(check.Output, 6));
+        }
+
+        return StepOutcome.Ok($"ssh ok ({facts.Elapsed.TotalMilliseconds:0} ms), {(facts.ProcessAlive ? "running" : "not running")}, checkconfig passed");
+    }
+
+    private async Task<StepOutcome> DrainAsync(StepContext c, IMasterHost host, IBuildbotApi api, CancellationToken ct)
+    {
+        if (c.Master.Role == MasterRole.Scheduler)
+        {
+            return await HardStopAsync(c, host, ct);
+        }
+
+        var facts = await host.GetFactsAsync(40, ct);
+        if (!facts.ProcessAlive)
+        {
+            return StepOutcome.Ok("already stopped");
+        }
+
+        // After a crash the signal may already have been sent: the log of this process says so. A second SIGUSR1 is
+        // harmless to Buildbot, but not sending it keeps "stopped exactly once" true and visible.
+        var draining = TwistdLogParser.ParseAll(facts.LogTail, time.GetUtcNow())
+            .Any(e => e.Kind == MasterLogEventKind.CleanShutdownInitiated && (facts.ProcessStartedAt is null || e.At >= facts.ProcessStartedAt.Value.AddSeconds(-2)));
+        if (!draining)
+        {
+            var sent = await host.GracefulStopAsync(ct);
+            if (!sent.Succeeded)
+            {
+                return StepOutcome.Fail("could not start the clean shutdown: " + Last(sent.Stderr + sent.Stdout));
+            }
+        }
+
+        var started = time.GetUtcNow();
+        var escalated = false;
+        while (true)
+        {
+            monitor.SetCampaignStatus(c.Master.Name, MasterStatus.Draining, $"campaign {c.CampaignId}: draining");
+            facts = await host.GetFactsAsync(5, ct);
+            if (!facts.ProcessAlive)
+            {
+                return StepOutcome.Ok($"drained in {Span(time.GetUtcNow() - started)}");
+            }
+
+            string builds;
+            try
+            {
+                var running = await api.GetRunningBuildsAsync(ct);
+                var now = time.GetUtcNow();
+                builds = running.Count == 0
+                    ? "no builds left, shutting down"
+                    : $"{running.Count} build(s) running: " + string.Join(", ", running.Take(5).Select(b => $"{b.BuilderName} #{b.Number} ({Span(now - (b.StartedAt ?? now))})"));
+            }
+            catch (BuildbotApiException)
+            {
+                builds = "REST API not answering (shutting down)";
+            }
+
+            var waited = time.GetUtcNow() - started;
+            var decision = c.Decision();
+            if (decision == "escalate" && !escalated)
+            {
+                escalated = true;
+                await c.Progress($"escalated by a person after {Span(waited)}: hard stop");
+                return await HardStopAsync(c, host, ct, "escalated: ");
+            }
+
+            if (waited >= c.Policy.DrainTimeout)
+            {
+                if (c.Policy.OnDrainTimeout == DrainTimeoutAction.HardStop)
+                {
+                    await c.Progress($"drain timed out after {Span(waited)} ({builds}); policy: hard stop");
+                    return await HardStopAsync(c, host, ct, $"drain timed out after {Span(waited)}; ");
+                }
+
+                return new StepOutcome(false, $"drain timed out after {Span(waited)} (limit {Span(c.Policy.DrainTimeout)}); {builds}. Escalate to hard stop, or wait.", Hold: true);
+            }
+
+            await c.Progress($"draining for {Span(waited)} of {Span(c.Policy.DrainTimeout)}; {builds}");
+            await Task.Delay(WatchEvery, time, ct);
+        }
+    }
+
+    private async Task<StepOutcome> HardStopAsync(StepContext c, IMasterHost host, CancellationToken ct, string prefix = "")
+    {
+        monitor.SetCampaignStatus(c.Master.Name, MasterStatus.Draining, $"campaign {c.CampaignId}: stopping");
+        var facts = await host.GetFactsAsync(5, ct);
+        if (!facts.ProcessAlive)
+        {
+            return StepOutcome.Ok(prefix + "already stopped");
+        }
+
+        var r = await host.HardStopAsync(ct);
+        return Expect(r, prefix + "stopped (running builds cancelled)");
+    }
+
+    private async Task<StepOutcome> StartAsync(StepContext c, IMasterHost host, CancellationToken ct)
+    {
+        monitor.SetCampaignStatus(c.Master.Name, MasterStatus.Starting, $"campaign {c.CampaignId}: starting");
+        var facts = await host.GetFactsAsync(5, ct);
+        if (facts.ProcessAlive)
+        {
+            return StepOutcome.Ok("already running");
+        }
+
+        var r = await host.StartAsync(ct);
+        return r.Succeeded ? StepOutcome.Ok("started") : StepOutcome.Fail("start failed: " + Last(r.Stdout + "\n" + r.Stderr, 6));
+    }
+
+    private async Task<StepOutcome> WaitForHostAsync(StepContext c, IMasterHost host, CancellationToken ct)
+    {
+        var started = time.GetUtcNow();
+        while (time.GetUtcNow() - started < VerifyTimeout + TimeSpan.FromMinutes(10))
+        {
+            try
+            {
+                var facts = await host.GetFactsAsync(5, ct);
+                if (facts.HostUptime is { } up && up < time.GetUtcNow() - started + TimeSpan.FromMinutes(1))
+                {
+                    if (!facts.ProcessAlive)
+                    {
+                        var r = await host.StartAsync(ct);
+                        if (!r.Succeeded)
+                        {
+                            return StepOutcome.Fail("host is back but the master did not start: " + Last(r.Stdout + r.Stderr));
+                        }
+                    }
+
+                    return StepOutcome.Ok($"host back after {Span(time.GetUtcNow() - started)} (uptime {Span(up)})");
+                }
+
+                await c.Progress("waiting for the host to go down and come back");
+            }
+            catch (SshException ex)
+            {
+                await c.Progress($"host not answering yet ({Span(time.GetUtcNow() - started)}): {ex.Kind}");
+            }
+
+            await Task.Delay(WatchEvery, time, ct);
+        }
+
+        return StepOutcome.Fail("the host did not come back in time");
+    }
+
+    private async Task<StepOutcome> VerifyAsync(StepContext c, IMasterHost host, IBuildbotApi api, CancellationToken ct)
+    {
+        int? before;
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+        {
+            before = (await db.CampaignMasters.FindAsync([c.CampaignMasterId], ct))?.WorkersBefore;
+        }
+
+        var started = time.GetUtcNow();
+        var last = "";
+        while (time.GetUtcNow() - started < VerifyTimeout)
+        {
+            var facts = await host.GetFactsAsync(40, ct);
+            if (!facts.ProcessAlive)
+            {
+                return StepOutcome.Fail("the master process is not running");
+            }
+
+            var events = TwistdLogParser.ParseAll(facts.LogTail, time.GetUtcNow());
+            if (events.LastOrDefault(e => e.Kind is MasterLogEventKind.StartupFailed) is { } failed
+                && (facts.ProcessStartedAt is null || failed.At >= facts.ProcessStartedAt.Value.AddSeconds(-2)))
+            {
+                return StepOutcome.Fail("startup failed: " + failed.Line);
+            }
+
+            try
+            {
+                var workers = await api.GetWorkersAsync(ct);
+                var connected = workers.Count(w => w.IsConnected);
+                var want = before ?? 0;
+                var running = c.Kind == CampaignKind.Reconfig || events.Any(e => e.Kind == MasterLogEventKind.Started) || facts.ProcessStartedAt < started.AddMinutes(-1);
+                if (running && connected >= want)
+                {
+                    return StepOutcome.Ok($"REST answers, {connected} worker(s) connected (before: {want})");
+                }
+
+                last = $"{connected} of {want} worker(s) back";
+            }
+            catch (BuildbotApiException ex)
+            {
+                last = "REST API not answering yet: " + ex.Message;
+            }
+
+            await c.Progress("verifying: " + last);
+            await Task.Delay(WatchEvery, time, ct);
+        }
+
+        return StepOutcome.Fail($"not verified within {Span(VerifyTimeout)}: {last}");
+    }
+
+    private async Task SetWorkersBeforeAsync(StepContext c, int connected, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var cm = await db.CampaignMasters.FindAsync([c.CampaignMasterId], ct);
+        if (cm is not null && cm.WorkersBefore is null)
+        {
+            cm.WorkersBefore = connected;
+            await db.SaveChangesAsync(ct);
+        }
+    }
+
+    private async Task RecordAsync(StepContext c, LedgerEffect effect, string detail, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var open = await db.Ledger.AnyAsync(l => l.CampaignId == c.CampaignId && l.Master == c.Master.Name && l.Effect == effect && l.UndoneAt == null, ct);
+        if (!open)
+        {
+            db.Ledger.Add(new LedgerEntryRecord { CampaignId = c.CampaignId, Master = c.Master.Name, Effect = effect, CreatedAt = time.GetUtcNow(), Detail = detail });
+            await db.SaveChangesAsync(ct);
+        }
+    }
+
+    private async Task UndoneAsync(StepContext c, LedgerEffect effect, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        foreach (var e in await db.Ledger.Where(l => l.CampaignId == c.CampaignId && l.Master == c.Master.Name && l.Effect == effect && l.UndoneAt == null).ToListAsync(ct))
+        {
+            e.UndoneAt = time.GetUtcNow();
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    private static StepOutcome Expect(RemoteResult r, string ok) =>
+        r.Succeeded ? StepOutcome.Ok(ok) : StepOutcome.Fail($"exit {r.ExitCode}: {Last(r.Stderr.Length > 0 ? r.Stderr : r.Stdout)}");
+
+    private static string Short(string? rev) => rev is null ? "?" : rev.Length > 12 ? rev[..12] : rev;
+
+    public static string Span(TimeSpan t) =>
+        t.TotalSeconds < 90 ? $"{Math.Max(0, t.TotalSeconds):0}s" : t.TotalMinutes < 90 ? $"{t.TotalMinutes:0}m {t.Seconds}s" : $"{(int)t.TotalHours}h {t.Minutes}m";
+
+    private static string Last(string text, int lines = 2) =>
+        string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(lines));
+}

@@ -1,0 +1,103 @@
+using Wrangler.Core.Campaigns;
+
+namespace Wrangler.Core.Persistence;
+
+public sealed class CampaignRecord
+{
+    public long Id { get; set; }
+    public CampaignKind Kind { get; set; }
+    public CampaignState State { get; set; }
+
+    /// <summary>Why the campaign is parked, failed or aborted, in words for the person who has to act.</summary>
+    public string? StateDetail { get; set; }
+
+    /// <summary>The request (selector, policy, reason) as JSON: what the operator approved.</summary>
+    public required string RequestJson { get; set; }
+
+    /// <summary>The plan as JSON: waves, buckets, capacity, estimate.</summary>
+    public required string PlanJson { get; set; }
+
+    public required string CreatedBy { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public string? ApprovedBy { get; set; }
+    public DateTimeOffset? ApprovedAt { get; set; }
+
+    /// <summary>Waves up to this index (0-based) may start; -1 before any approval.</summary>
+    public int ApprovedThroughWave { get; set; } = -1;
+
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? EndedAt { get; set; }
+    public string? Reason { get; set; }
+    public List<CampaignMasterRecord> Masters { get; set; } = [];
+}
+
+public sealed class CampaignMasterRecord
+{
+    public long Id { get; set; }
+    public long CampaignId { get; set; }
+    public required string Master { get; set; }
+    public required string Bucket { get; set; }
+    public int Wave { get; set; }
+
+    /// <summary>Order within the bucket: a bucket's masters go strictly one slot after another.</summary>
+    public int Slot { get; set; }
+
+    public MasterRunState State { get; set; }
+    public string? Detail { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? EndedAt { get; set; }
+
+    /// <summary>Workers connected before the action: verify waits until at least as many are back.</summary>
+    public int? WorkersBefore { get; set; }
+
+    /// <summary>A person's decision waiting for the runner: escalate, retry, skip.</summary>
+    public string? PendingDecision { get; set; }
+
+    public List<StepRecord> Steps { get; set; } = [];
+}
+
+public sealed class StepRecord
+{
+    public long Id { get; set; }
+    public long CampaignMasterId { get; set; }
+    public int Seq { get; set; }
+    public StepKind Kind { get; set; }
+    public StepState State { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? EndedAt { get; set; }
+    public string? Detail { get; set; }
+}
+
+public sealed class ApprovalRecord
+{
+    public long Id { get; set; }
+    public long CampaignId { get; set; }
+
+    /// <summary>Null for the whole plan; a wave index in per-wave approval.</summary>
+    public int? Wave { get; set; }
+
+    public required string By { get; set; }
+    public DateTimeOffset At { get; set; }
+}
+
+/// <summary>
+/// A side effect on the world, written before it is made, with what undoes it. An entry with no UndoneAt outlives
+/// nothing: success, abort, failure resolution and start-up sweeps undo it.
+/// </summary>
+public sealed class LedgerEntryRecord
+{
+    public long Id { get; set; }
+    public long CampaignId { get; set; }
+    public required string Master { get; set; }
+    public LedgerEffect Effect { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? UndoneAt { get; set; }
+    public string? Detail { get; set; }
+}
+
+public enum LedgerEffect
+{
+    AllocatorDisabled,
+    DowntimeScheduled,
+    LockCreated,
+}
