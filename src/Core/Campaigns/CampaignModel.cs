@@ -58,7 +58,26 @@ public sealed record CampaignPolicy
     public int FailureThreshold { get; init; } = 1;
 }
 
-public sealed record CampaignRequest(CampaignKind Kind, Selector Selector, CampaignPolicy Policy, string? Reason = null);
+public sealed record CampaignRequest(CampaignKind Kind, Selector Selector, CampaignPolicy Policy, string? Reason = null)
+{
+    /// <summary>Fills what a JSON caller may leave out (DESIGN.md: policy is optional) so nothing downstream sees a null.</summary>
+    public CampaignRequest Normalized()
+    {
+        var s = Selector ?? new Selector();
+        return this with
+        {
+            Selector = s with
+            {
+                Names = s.Names.IsDefault ? [] : s.Names,
+                Roles = s.Roles.IsDefault ? [] : s.Roles,
+                Buckets = s.Buckets.IsDefault ? [] : s.Buckets,
+                Datacentres = s.Datacentres.IsDefault ? [] : s.Datacentres,
+            },
+            Policy = Policy ?? new CampaignPolicy(),
+            Reason = string.IsNullOrWhiteSpace(Reason) ? null : Reason.Trim(),
+        };
+    }
+}
 
 /// <summary>
 /// One bucket's share of a plan: its masters in the order they go, how many at a time, and the capacity the bucket

@@ -247,6 +247,12 @@ public sealed class CampaignRunner(
                 if (outcome.Succeeded)
                 {
                     await SetStepAsync(campaignId, cmId, step.Id, StepState.Succeeded, outcome.Detail, MasterRunState.Running, null, ct);
+                    if (decisions.GetValueOrDefault(cmId) is not null)
+                    {
+                        decisions[cmId] = null;
+                        await ClearDecisionAsync(campaignId, cmId, keepEscalate: false, ct);
+                    }
+
                     break;
                 }
 

@@ -28,6 +28,7 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
 
     public CampaignPlan Preview(CampaignRequest request)
     {
+        request = request.Normalized();
         var problems = CampaignPlanner.Validate(request);
         if (problems.Count > 0)
         {
@@ -39,6 +40,7 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
 
     public async Task<CampaignView> CreateAsync(CampaignRequest request, string actor, CancellationToken ct)
     {
+        request = request.Normalized();
         var plan = Preview(request);
         if (plan.Waves.Length == 0)
         {
@@ -52,10 +54,13 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
             var names = plan.Waves.SelectMany(w => w).ToList();
+            // Busy: in a campaign that is not over, or still being worked on by one that is (an aborted campaign
+            // finishes its in-flight masters).
             var busy = await db.CampaignMasters
                 .Where(m => names.Contains(m.Master))
-                .Join(db.Campaigns.Where(c => c.State != CampaignState.Succeeded && c.State != CampaignState.Failed && c.State != CampaignState.Aborted),
-                    m => m.CampaignId, c => c.Id, (m, c) => new { m.Master, c.Id, c.Kind })
+                .Join(db.Campaigns, m => m.CampaignId, c => c.Id, (m, c) => new { m.Master, c.Id, c.Kind, c.State, MasterState = m.State })
+                .Where(x => (x.State != CampaignState.Succeeded && x.State != CampaignState.Failed && x.State != CampaignState.Aborted)
+                            || x.MasterState == MasterRunState.Running || x.MasterState == MasterRunState.Held || x.MasterState == MasterRunState.Failed)
                 .ToListAsync(ct);
             if (busy.Count > 0)
             {

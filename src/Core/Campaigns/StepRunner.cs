@@ -308,33 +308,38 @@ public sealed class StepRunner(
 
         var started = time.GetUtcNow();
         var last = "";
+        var sawRunning = false;
         while (time.GetUtcNow() - started < VerifyTimeout)
         {
-            var facts = await host.GetFactsAsync(40, ct);
+            var facts = await host.GetFactsAsync(200, ct);
             if (!facts.ProcessAlive)
             {
                 return StepOutcome.Fail("the master process is not running");
             }
 
-            var events = TwistdLogParser.ParseAll(facts.LogTail, time.GetUtcNow());
-            if (events.LastOrDefault(e => e.Kind is MasterLogEventKind.StartupFailed) is { } failed
-                && (facts.ProcessStartedAt is null || failed.At >= facts.ProcessStartedAt.Value.AddSeconds(-2)))
+            // Only this process's lines count; "BuildMaster is running" may scroll out of the tail later, so remember it.
+            var events = TwistdLogParser.ParseAll(facts.LogTail, time.GetUtcNow())
+                .Where(e => facts.ProcessStartedAt is null || e.At >= facts.ProcessStartedAt.Value.AddSeconds(-2))
+                .ToList();
+            if (events.LastOrDefault(e => e.Kind is MasterLogEventKind.StartupFailed) is { } failed)
             {
                 return StepOutcome.Fail("startup failed: " + failed.Line);
             }
 
+            sawRunning |= c.Kind == CampaignKind.Reconfig
+                          ? events.Any(e => e.Kind == MasterLogEventKind.ReconfigComplete)
+                          : events.Any(e => e.Kind == MasterLogEventKind.Started);
             try
             {
                 var workers = await api.GetWorkersAsync(ct);
                 var connected = workers.Count(w => w.IsConnected);
                 var want = before ?? 0;
-                var running = c.Kind == CampaignKind.Reconfig || events.Any(e => e.Kind == MasterLogEventKind.Started) || facts.ProcessStartedAt < started.AddMinutes(-1);
-                if (running && connected >= want)
+                if (sawRunning && connected >= want)
                 {
-                    return StepOutcome.Ok($"REST answers, {connected} worker(s) connected (before: {want})");
+                    return StepOutcome.Ok($"REST answers, \"{(c.Kind == CampaignKind.Reconfig ? "configuration update complete" : "BuildMaster is running")}\" logged, {connected} worker(s) connected (before: {want})");
                 }
 
-                last = $"{connected} of {want} worker(s) back";
+                last = (sawRunning ? "" : "no \"BuildMaster is running\" in twistd.log yet; ") + $"{connected} of {want} worker(s) back";
             }
             catch (BuildbotApiException ex)
             {

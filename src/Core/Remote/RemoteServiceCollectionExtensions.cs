@@ -19,7 +19,11 @@ public static class RemoteServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SshRunner>();
         services.TryAddSingleton<ISshRunner>(sp => sp.GetRequiredService<SshRunner>());
-        services.AddHttpClient(FleetAccess.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));
+        // No cookies: Buildbot answers every request with a JWT session cookie, and cookies ignore ports, so masters
+        // sharing a host (Mozilla runs several per host; the lab runs all on 127.0.0.1) would get each other's cookie
+        // back and log a 30-line "Signature verification failed" traceback per request, flooding twistd.log.
+        services.AddHttpClient(FleetAccess.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         services.TryAddSingleton<IFleetAccess>(sp => new FleetAccess(
             sp.GetRequiredService<ISshRunner>(),
             sp.GetRequiredService<IHttpClientFactory>(),

@@ -74,7 +74,7 @@ public sealed class FleetLabFixture : IAsyncLifetime
     }
 
     /// <summary>The lab's settings file as command-line overrides, the way a person would pass them.</summary>
-    private static IEnumerable<string> SettingsArgs(string path)
+    public static IEnumerable<string> SettingsArgs(string path)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
         foreach (var (key, value) in Flatten(doc.RootElement, ""))

@@ -1,0 +1,129 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Wrangler.Dashboard.Tests.Fleet;
+using Wrangler.Lab;
+
+namespace Wrangler.Dashboard.Tests.Campaigns;
+
+/// <summary>
+/// A real lab of 5 masters — three in tests1-linux32, one in build1, one in try1 — watched and driven by the real app.
+/// </summary>
+public sealed class CampaignLabFixture : IAsyncLifetime
+{
+    public static readonly LabMasterSpec[] Specs =
+    [
+        new("bm01-tests1-linux32", "tests"),
+        new("bm02-tests1-linux32", "tests"),
+        new("bm03-tests1-linux32", "tests"),
+        new("bm04-build1", "build"),
+        new("bm05-try1", "try"),
+    ];
+
+    private LabFleet? lab;
+    private AppHost? app;
+
+    public LabFleet Lab => lab ?? throw new InvalidOperationException("the lab did not start");
+    public AppHost App => app ?? throw new InvalidOperationException("the app did not start");
+
+    public async Task InitializeAsync()
+    {
+        lab = await LabFleet.StartAsync(new LabOptions { Specs = Specs });
+        app = await AppHost.StartAsync([.. FleetLabFixture.SettingsArgs(lab.SettingsPath), "--Wrangler:PollInterval=00:00:02", "--Wrangler:PollTimeout=00:00:10"]);
+        foreach (var m in lab.Masters)
+        {
+            await WaitForMasterAsync(m.Name, j => j.GetProperty("state").GetString() == "running" && j.GetProperty("workers").GetProperty("connected").GetInt32() == m.Workers.Count,
+                "running with its workers", TimeSpan.FromSeconds(30));
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.DisposeAsync();
+        }
+
+        if (lab is not null)
+        {
+            await lab.DisposeAsync();
+        }
+    }
+
+    public async Task<long> CreateAsync(object request)
+    {
+        // A test that failed half-way must not block the next one with its still-active campaign.
+        foreach (var c in (await App.Client.GetFromJsonAsync<JsonElement[]>("/api/v1/campaigns"))!)
+        {
+            if (State(c) is "awaitingApproval" or "running" or "paused" or "parked")
+            {
+                await App.Client.PostAsJsonAsync($"/api/v1/campaigns/{c.GetProperty("id").GetInt64()}/abort", new { reason = "left over by an earlier test" });
+            }
+        }
+
+        using var resp = await App.Client.PostAsJsonAsync("/api/v1/campaigns", request);
+        var body = await resp.Content.ReadAsStringAsync();
+        Xunit.Assert.True(resp.StatusCode == System.Net.HttpStatusCode.Created, $"create: {(int)resp.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt64();
+    }
+
+    public async Task<JsonElement> PostAsync(string path, int expect = 200)
+    {
+        using var resp = await App.Client.PostAsJsonAsync(path, new { });
+        var body = await resp.Content.ReadAsStringAsync();
+        Xunit.Assert.True((int)resp.StatusCode == expect, $"POST {path}: {(int)resp.StatusCode} {body}");
+        return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    public async Task<JsonElement> CampaignAsync(long id) => await App.Client.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
+
+    public async Task<JsonElement> WaitForCampaignAsync(long id, Func<JsonElement, bool> condition, string what, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        JsonElement last;
+        do
+        {
+            last = await CampaignAsync(id);
+            if (condition(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(300);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        throw new Xunit.Sdk.XunitException($"campaign {id}: {what} not seen within {within}; last: {last}");
+    }
+
+    public async Task<JsonElement> WaitForMasterAsync(string name, Func<JsonElement, bool> condition, string what, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        JsonElement last;
+        do
+        {
+            last = (await App.Client.GetFromJsonAsync<JsonElement[]>("/api/v1/masters"))!.Single(m => m.GetProperty("name").GetString() == name);
+            if (condition(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(300);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        throw new Xunit.Sdk.XunitException($"{name}: {what} not seen within {within}; last: {last}");
+    }
+
+    public static JsonElement Master(JsonElement campaign, string name) =>
+        campaign.GetProperty("masters").EnumerateArray().Single(m => m.GetProperty("name").GetString() == name);
+
+    public static JsonElement Step(JsonElement master, string step) =>
+        master.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("name").GetString() == step);
+
+    public static string State(JsonElement e) => e.GetProperty("state").GetString()!;
+}
+
+[CollectionDefinition("campaign-lab")]
+public sealed class CampaignLabCollection : ICollectionFixture<CampaignLabFixture>
+{
+}

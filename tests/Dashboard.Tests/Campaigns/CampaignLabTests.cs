@@ -1,0 +1,133 @@
+using Microsoft.Extensions.DependencyInjection;
+using System.Text.Json;
+using static Wrangler.Dashboard.Tests.Campaigns.CampaignLabFixture;
+
+namespace Wrangler.Dashboard.Tests.Campaigns;
+
+/// <summary>Campaigns run by the real app against real Buildbot masters, over real ssh.</summary>
+[Collection("campaign-lab")]
+public sealed class CampaignLabTests(CampaignLabFixture f)
+{
+    [Fact]
+    public async Task A_graceful_restart_drains_one_master_per_bucket_at_a_time_and_every_build_succeeds()
+    {
+        var names = new[] { "bm01-tests1-linux32", "bm02-tests1-linux32", "bm03-tests1-linux32", "bm04-build1" };
+        var id = await f.CreateAsync(new
+        {
+            kind = "gracefulRestart",
+            selector = new { names },
+            policy = new { perBucket = 1, drainTimeout = "00:05:00" },
+            reason = "lab: graceful restart",
+        });
+        var created = await f.CampaignAsync(id);
+        Assert.Equal("awaitingApproval", State(created));
+        Assert.Equal(3, created.GetProperty("waves").GetArrayLength());
+
+        // Busy masters: a build on each, longer than the time it takes to approve.
+        var builds = new List<(Lab.LabMaster Master, int Request)>();
+        foreach (var n in names)
+        {
+            var m = f.Lab.Master(n);
+            builds.Add((m, await f.Lab.ForceBuildAsync(m, 15)));
+        }
+
+        foreach (var (m, _) in builds)
+        {
+            await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
+        }
+
+        await f.PostAsync($"/api/v1/campaigns/{id}/approve");
+        await f.PostAsync($"/api/v1/campaigns/{id}/approve"); // a second click changes nothing
+        var done = await f.WaitForCampaignAsync(id, c => State(c) is "succeeded" or "failed" or "parked" or "aborted", "the end", TimeSpan.FromMinutes(6));
+        Assert.True(State(done) == "succeeded", done.ToString());
+        Assert.Equal("anonymous", done.GetProperty("approvedBy").GetString());
+
+        // Down = from the start of the drain to the end of the start. Never two of one bucket down at once.
+        var down = names.ToDictionary(n => n, n =>
+        {
+            var m = Master(done, n);
+            return (From: Step(m, "drain").GetProperty("startedAt").GetDateTimeOffset(), To: Step(m, "start").GetProperty("endedAt").GetDateTimeOffset());
+        });
+        var tests = names.Take(3).Select(n => down[n]).OrderBy(d => d.From).ToList();
+        for (var i = 1; i < tests.Count; i++)
+        {
+            Assert.True(tests[i].From >= tests[i - 1].To, $"two tests1-linux32 masters were down at once: {tests[i - 1]} and {tests[i]}");
+        }
+
+        // The single-master bucket went alongside the first wave, not after it.
+        var build = down["bm04-build1"];
+        Assert.True(build.From < tests[0].To && tests[0].From < build.To, $"bm04-build1 {build} did not overlap the first wave {tests[0]}");
+
+        foreach (var (m, request) in builds)
+        {
+            Assert.Equal(0, await f.Lab.WaitForBuildAsync(m, request, TimeSpan.FromSeconds(30)));
+        }
+
+        foreach (var n in names)
+        {
+            var m = f.Lab.Master(n);
+            await f.WaitForMasterAsync(n, j => State(j) == "running" && j.GetProperty("workers").GetProperty("connected").GetInt32() == m.Workers.Count,
+                "running with its workers back", TimeSpan.FromSeconds(30));
+            Assert.False(File.Exists(Path.Combine(m.MasterDir, "reconfig.lock")), $"{n} was left locked");
+        }
+
+        await AssertLedgerEmptyAsync(id);
+    }
+
+    [Fact]
+    public async Task A_drain_that_outlasts_its_timeout_holds_and_escalate_hard_stops_it()
+    {
+        var m = f.Lab.Master("bm05-try1");
+        var request = await f.Lab.ForceBuildAsync(m, 300);
+        await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
+        var id = await f.CreateAsync(new { kind = "gracefulRestart", selector = new { names = new[] { m.Name } }, policy = new { drainTimeout = "00:00:05", onDrainTimeout = "hold" } });
+        await f.PostAsync($"/api/v1/campaigns/{id}/approve");
+
+        var held = await f.WaitForCampaignAsync(id, c => State(Master(c, m.Name)) == "held", "a held drain", TimeSpan.FromSeconds(60));
+        var detail = Step(Master(held, m.Name), "drain").GetProperty("detail").GetString()!;
+        Assert.Contains("drain timed out", detail);
+        Assert.Contains("sleep #", detail);
+        await f.WaitForMasterAsync(m.Name, j => State(j) == "draining", "draining on the fleet page", TimeSpan.FromSeconds(10));
+
+        await f.PostAsync($"/api/v1/campaigns/{id}/masters/{m.Name}/escalate", 202);
+        var done = await f.WaitForCampaignAsync(id, c => State(c) is "succeeded" or "failed" or "parked", "the end", TimeSpan.FromMinutes(2));
+        Assert.Equal("succeeded", State(done));
+        Assert.Contains("escalated", Step(Master(done, m.Name), "drain").GetProperty("detail").GetString());
+        Assert.NotEqual(0, await f.Lab.WaitForBuildAsync(m, request, TimeSpan.FromSeconds(30))); // the long build was cancelled by the hard stop
+        await f.WaitForMasterAsync(m.Name, j => State(j) == "running", "running again", TimeSpan.FromSeconds(30));
+        await AssertLedgerEmptyAsync(id);
+    }
+
+    [Fact]
+    public async Task With_policy_hard_stop_a_timed_out_drain_is_stopped_without_a_person()
+    {
+        var m = f.Lab.Master("bm04-build1");
+        await f.Lab.ForceBuildAsync(m, 300);
+        await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
+        var id = await f.CreateAsync(new { kind = "gracefulRestart", selector = new { names = new[] { m.Name } }, policy = new { drainTimeout = "00:00:05", onDrainTimeout = "hardStop" } });
+        await f.PostAsync($"/api/v1/campaigns/{id}/approve");
+        var done = await f.WaitForCampaignAsync(id, c => State(c) is "succeeded" or "failed" or "parked", "the end", TimeSpan.FromMinutes(2));
+        Assert.Equal("succeeded", State(done));
+        Assert.Contains("drain timed out", Step(Master(done, m.Name), "drain").GetProperty("detail").GetString());
+        await AssertLedgerEmptyAsync(id);
+    }
+
+    [Fact]
+    public async Task A_master_in_a_running_campaign_cannot_join_another()
+    {
+        var m = f.Lab.Master("bm03-tests1-linux32");
+        var first = await f.CreateAsync(new { kind = "restart", selector = new { names = new[] { m.Name } } });
+        using var resp = await f.App.Client.PostAsync("/api/v1/campaigns", System.Net.Http.Json.JsonContent.Create(new { kind = "reconfig", selector = new { names = new[] { m.Name } } }));
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, resp.StatusCode);
+        Assert.Contains($"campaign {first}", await resp.Content.ReadAsStringAsync());
+        await f.PostAsync($"/api/v1/campaigns/{first}/abort");
+        Assert.Equal("aborted", State(await f.CampaignAsync(first)));
+    }
+
+    private async Task AssertLedgerEmptyAsync(long id)
+    {
+        await using var db = await f.App.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Core.Persistence.WranglerDb>>().CreateDbContextAsync();
+        var open = db.Ledger.Where(l => l.CampaignId == id && l.UndoneAt == null).Select(l => l.Master + " " + l.Effect).ToList();
+        Assert.True(open.Count == 0, "ledger not empty: " + string.Join(", ", open));
+    }
+}
