@@ -37,7 +37,7 @@ public static class CampaignPlanner
         }
         else
         {
-            foreach (var role in request.Selector.Roles.Where(r => !Enum.IsDefined(r)))
+            foreach (var role in OrEmpty(request.Selector.Roles).Where(r => !Enum.IsDefined(r)))
             {
                 problems.Add($"selector role {(int)role} is not one of build, try, tests, scheduler");
             }
@@ -128,7 +128,7 @@ public static class CampaignPlanner
         }
 
         var known = fleet.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
-        var unknown = selector.Names.Where(n => !known.Contains(n)).Distinct(StringComparer.Ordinal).ToList();
+        var unknown = OrEmpty(selector.Names).Where(n => !known.Contains(n)).Distinct(StringComparer.Ordinal).ToList();
         if (unknown.Count > 0)
         {
             warnings.Add("not in the inventory: " + string.Join(", ", unknown));
@@ -264,6 +264,9 @@ public static class CampaignPlanner
 
         return null;
     }
+
+    // A serializer can leave an ImmutableArray default (null inside) rather than empty.
+    private static ImmutableArray<T> OrEmpty<T>(ImmutableArray<T> items) => items.IsDefault ? [] : items;
 
     private static TimeSpan Sum(IEnumerable<TimeSpan> spans) => spans.Aggregate(TimeSpan.Zero, (a, b) => a + b);
 }

@@ -367,4 +367,14 @@ public sealed class CampaignPlannerTests
     {
         Assert.Empty(CampaignPlanner.Validate(Request()));
     }
+
+    [Fact]
+    public void Lists_a_serializer_left_default_count_as_empty()
+    {
+        var selector = new Selector { Names = default, Roles = default, Buckets = default, Datacentres = default, OutOfSyncOnly = true };
+        var request = Request(CampaignKind.Reconfig, selector);
+
+        Assert.Empty(CampaignPlanner.Validate(request));
+        Assert.Equal([["bm02-build1"]], Waves(CampaignPlanner.Plan(request, [Master("bm01-build1"), Master("bm02-build1", inSync: false)], NoHistory)));
+    }
 }
