@@ -83,7 +83,26 @@ public sealed record CampaignRequest(CampaignKind Kind, Selector Selector, Campa
 /// One bucket's share of a plan: its masters in the order they go, how many at a time, and the capacity the bucket
 /// loses while one of its masters is down (workers on that master / workers in the bucket).
 /// </summary>
-public sealed record BucketPlan(string Bucket, ImmutableArray<string> Masters, int AtATime, double WorstCapacityLoss, TimeSpan EstimatedDuration);
+public sealed record BucketPlan(string Bucket, ImmutableArray<string> Masters, int AtATime, double WorstCapacityLoss, TimeSpan EstimatedDuration)
+{
+    /// <summary>Masters of this bucket stopped without a drain (schedulers in a graceful restart; everyone in a hard restart or reboot).</summary>
+    public ImmutableArray<string> WithoutDrain { get; init; } = [];
+}
+
+/// <summary>
+/// One master as the plan sees it, for the plan page: where it goes, what share of its bucket's workers it takes
+/// down, and where its estimate came from.
+/// </summary>
+public sealed record PlannedMaster(
+    string Name,
+    string Bucket,
+    MasterRole Role,
+    int Wave,
+    double CapacityShare,
+    TimeSpan EstimatedDuration,
+    bool EstimateFromHistory,
+    bool Drains,
+    int RunningBuilds);
 
 /// <summary>
 /// What a campaign will do, computed without touching anything. Waves are global steps: wave N holds the N-th slot
@@ -95,4 +114,8 @@ public sealed record CampaignPlan(
     ImmutableArray<BucketPlan> Buckets,
     ImmutableArray<string> Excluded,
     ImmutableArray<string> Warnings,
-    TimeSpan EstimatedDuration);
+    TimeSpan EstimatedDuration)
+{
+    /// <summary>Every planned master in wave order; empty for a plan with no waves.</summary>
+    public ImmutableArray<PlannedMaster> Masters { get; init; } = [];
+}

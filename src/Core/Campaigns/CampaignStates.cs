@@ -1,0 +1,319 @@
+using System.Collections.Frozen;
+using Wrangler.Core.Fleet;
+
+namespace Wrangler.Core.Campaigns;
+
+/// <summary>DESIGN.md's campaign states; the wire names are the camelCase of these.</summary>
+public enum CampaignState
+{
+    AwaitingApproval,
+    Running,
+    Paused,
+    Succeeded,
+    Failed,
+    Aborted,
+
+    /// <summary>Waiting for a person: a master failed past the threshold, or recovery after a crash could not decide.</summary>
+    Parked,
+}
+
+public enum CampaignCommand
+{
+    /// <summary>An operator approves the plan (or the next wave).</summary>
+    Approve,
+
+    /// <summary>Approval mode "wave": the runner finished a wave and the next one waits for its own approval.</summary>
+    AwaitApproval,
+
+    /// <summary>Finish what is in flight, start nothing new.</summary>
+    Pause,
+
+    Resume,
+
+    /// <summary>Start nothing new; every touched master is left running and enabled.</summary>
+    Abort,
+
+    /// <summary>The runner (or recovery) stops for a person.</summary>
+    Park,
+
+    /// <summary>A person retried or skipped what parked the campaign; it carries on.</summary>
+    Resolve,
+
+    /// <summary>The runner finished every master and none failed.</summary>
+    Complete,
+
+    /// <summary>The runner finished with failed masters, or hit an error it cannot park on.</summary>
+    Fail,
+}
+
+public enum MasterRunState
+{
+    Pending,
+    Running,
+
+    /// <summary>A drain outlasted its timeout under the "hold" policy: waiting for escalate (hard stop) or skip.</summary>
+    Held,
+
+    Succeeded,
+    Failed,
+    Skipped,
+    Aborted,
+}
+
+public enum MasterCommand
+{
+    Start,
+    Hold,
+
+    /// <summary>Hard stop a held drain now.</summary>
+    Escalate,
+
+    Succeed,
+    Fail,
+
+    /// <summary>Back to pending so the runner takes it again in its turn.</summary>
+    Retry,
+
+    Skip,
+    Abort,
+}
+
+public enum StepState
+{
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Skipped,
+}
+
+public enum StepCommand
+{
+    Start,
+    Succeed,
+    Fail,
+    Skip,
+    Retry,
+}
+
+/// <summary>
+/// What a master goes through, in order. The world-changing steps come in pairs (see <see cref="CampaignStates.UndoOf"/>)
+/// and the undoing half of each pair runs in the reverse order of the doing half.
+/// </summary>
+public enum StepKind
+{
+    /// <summary>SSH reachable, REST answers, checkconfig passes — before any side effect.</summary>
+    PreCheck,
+    DisableInAllocator,
+    ScheduleDowntime,
+
+    /// <summary><c>touch reconfig.lock</c>: keeps other tooling (and our own auto-reconfig) off the master.</summary>
+    CreateLock,
+
+    /// <summary>Graceful stop (<c>buildbot stop --clean</c>) and wait for running builds to finish, up to the drain timeout.</summary>
+    Drain,
+
+    HardStop,
+    Start,
+
+    /// <summary>The inventory's reboot command.</summary>
+    Reboot,
+
+    /// <summary>SSH answers again after the reboot.</summary>
+    WaitForHost,
+
+    /// <summary>Pull every repo to the production tip.</summary>
+    UpdateRepos,
+
+    CheckConfig,
+
+    /// <summary>SIGHUP, then watch for "configuration update complete" (or "aborted" / "partially applied").</summary>
+    Reconfig,
+
+    /// <summary>Process up, REST answers, workers back to baseline; for a reconfig, revisions at the tip.</summary>
+    Verify,
+
+    RemoveLock,
+    EnableInAllocator,
+    EndDowntime,
+}
+
+public sealed class InvalidCampaignTransitionException(string message) : InvalidOperationException(message);
+
+/// <summary>
+/// Every legal state change of campaigns, masters and steps, in one place (the eShop <c>Order.SetShippedStatus</c>
+/// shape): the runner, the API and recovery ask here and never set a state themselves.
+/// <para>
+/// Idempotency rule: repeating the command that produced the current state is a no-op that returns that state,
+/// so a second click (approve, pause, resume) or a second report from the runner (park) does nothing. A caller that
+/// must know (to avoid recording a second approval) compares the result with where it started. Terminal states
+/// (succeeded, failed, aborted) refuse every command, repeats included: nothing about a finished campaign changes.
+/// </para>
+/// </summary>
+public static class CampaignStates
+{
+    private static readonly FrozenDictionary<(CampaignState, CampaignCommand), CampaignState> Campaign =
+        new Dictionary<(CampaignState, CampaignCommand), CampaignState>
+        {
+            [(CampaignState.AwaitingApproval, CampaignCommand.Approve)] = CampaignState.Running,
+            [(CampaignState.AwaitingApproval, CampaignCommand.Abort)] = CampaignState.Aborted,
+
+            // Already approved: a second approval must not restart, unpause or unpark anything.
+            [(CampaignState.Running, CampaignCommand.Approve)] = CampaignState.Running,
+            [(CampaignState.Paused, CampaignCommand.Approve)] = CampaignState.Paused,
+            [(CampaignState.Parked, CampaignCommand.Approve)] = CampaignState.Parked,
+
+            [(CampaignState.Running, CampaignCommand.AwaitApproval)] = CampaignState.AwaitingApproval,
+            [(CampaignState.Running, CampaignCommand.Pause)] = CampaignState.Paused,
+            [(CampaignState.Running, CampaignCommand.Resume)] = CampaignState.Running,
+            [(CampaignState.Running, CampaignCommand.Park)] = CampaignState.Parked,
+            [(CampaignState.Running, CampaignCommand.Complete)] = CampaignState.Succeeded,
+            [(CampaignState.Running, CampaignCommand.Fail)] = CampaignState.Failed,
+            [(CampaignState.Running, CampaignCommand.Abort)] = CampaignState.Aborted,
+
+            [(CampaignState.Paused, CampaignCommand.Pause)] = CampaignState.Paused,
+            [(CampaignState.Paused, CampaignCommand.Resume)] = CampaignState.Running,
+
+            // Masters in flight when the pause came keep going, so they can still fail (park) or be the last (complete).
+            [(CampaignState.Paused, CampaignCommand.Park)] = CampaignState.Parked,
+            [(CampaignState.Paused, CampaignCommand.Complete)] = CampaignState.Succeeded,
+            [(CampaignState.Paused, CampaignCommand.Fail)] = CampaignState.Failed,
+            [(CampaignState.Paused, CampaignCommand.Abort)] = CampaignState.Aborted,
+
+            // Resolving goes back to running even if it was paused before it parked: the person resolving is there to say otherwise.
+            [(CampaignState.Parked, CampaignCommand.Park)] = CampaignState.Parked,
+            [(CampaignState.Parked, CampaignCommand.Resolve)] = CampaignState.Running,
+            [(CampaignState.Parked, CampaignCommand.Fail)] = CampaignState.Failed,
+            [(CampaignState.Parked, CampaignCommand.Abort)] = CampaignState.Aborted,
+        }.ToFrozenDictionary();
+
+    private static readonly FrozenDictionary<(MasterRunState, MasterCommand), MasterRunState> Master =
+        new Dictionary<(MasterRunState, MasterCommand), MasterRunState>
+        {
+            [(MasterRunState.Pending, MasterCommand.Start)] = MasterRunState.Running,
+            [(MasterRunState.Pending, MasterCommand.Skip)] = MasterRunState.Skipped,
+            [(MasterRunState.Pending, MasterCommand.Abort)] = MasterRunState.Aborted,
+
+            [(MasterRunState.Running, MasterCommand.Hold)] = MasterRunState.Held,
+            [(MasterRunState.Running, MasterCommand.Succeed)] = MasterRunState.Succeeded,
+            [(MasterRunState.Running, MasterCommand.Fail)] = MasterRunState.Failed,
+            [(MasterRunState.Running, MasterCommand.Abort)] = MasterRunState.Aborted,
+
+            [(MasterRunState.Held, MasterCommand.Hold)] = MasterRunState.Held,
+            [(MasterRunState.Held, MasterCommand.Escalate)] = MasterRunState.Running,
+
+            // Builds may finish on their own while the hold waits for a person.
+            [(MasterRunState.Held, MasterCommand.Succeed)] = MasterRunState.Succeeded,
+            [(MasterRunState.Held, MasterCommand.Fail)] = MasterRunState.Failed,
+            [(MasterRunState.Held, MasterCommand.Skip)] = MasterRunState.Skipped,
+            [(MasterRunState.Held, MasterCommand.Abort)] = MasterRunState.Aborted,
+
+            // A failed master stays failed under an abort: its steps say why, and that is what the report needs.
+            [(MasterRunState.Failed, MasterCommand.Retry)] = MasterRunState.Pending,
+            [(MasterRunState.Failed, MasterCommand.Skip)] = MasterRunState.Skipped,
+        }.ToFrozenDictionary();
+
+    private static readonly FrozenDictionary<(StepState, StepCommand), StepState> Step =
+        new Dictionary<(StepState, StepCommand), StepState>
+        {
+            [(StepState.Pending, StepCommand.Start)] = StepState.Running,
+            [(StepState.Pending, StepCommand.Skip)] = StepState.Skipped,
+            [(StepState.Running, StepCommand.Succeed)] = StepState.Succeeded,
+            [(StepState.Running, StepCommand.Fail)] = StepState.Failed,
+
+            // A held drain that a person skips ends as skipped, not failed: nobody did anything wrong.
+            [(StepState.Running, StepCommand.Skip)] = StepState.Skipped,
+            [(StepState.Failed, StepCommand.Retry)] = StepState.Pending,
+            [(StepState.Failed, StepCommand.Skip)] = StepState.Skipped,
+        }.ToFrozenDictionary();
+
+    public static bool IsTerminal(CampaignState state) =>
+        state is CampaignState.Succeeded or CampaignState.Failed or CampaignState.Aborted;
+
+    public static bool IsTerminal(MasterRunState state) =>
+        state is MasterRunState.Succeeded or MasterRunState.Skipped or MasterRunState.Aborted;
+
+    public static bool IsTerminal(StepState state) => state is StepState.Succeeded or StepState.Skipped;
+
+    public static bool Can(CampaignState from, CampaignCommand command) => Campaign.ContainsKey((from, command));
+
+    public static bool Can(MasterRunState from, MasterCommand command) => Master.ContainsKey((from, command));
+
+    public static bool Can(StepState from, StepCommand command) => Step.ContainsKey((from, command));
+
+    /// <exception cref="InvalidCampaignTransitionException">"cannot {command} a {state} campaign" ("an" before a vowel).</exception>
+    public static CampaignState Next(CampaignState from, CampaignCommand command) =>
+        Campaign.TryGetValue((from, command), out var to) ? to : throw Refuse(Verb(command), WireName(from), "campaign");
+
+    /// <exception cref="InvalidCampaignTransitionException">"cannot {command} a {state} master".</exception>
+    public static MasterRunState Next(MasterRunState from, MasterCommand command) =>
+        Master.TryGetValue((from, command), out var to) ? to : throw Refuse(WireName(command), WireName(from), "master");
+
+    /// <exception cref="InvalidCampaignTransitionException">"cannot {command} a {state} step".</exception>
+    public static StepState Next(StepState from, StepCommand command) =>
+        Step.TryGetValue((from, command), out var to) ? to : throw Refuse(WireName(command), WireName(from), "step");
+
+    /// <summary>The camelCase name DESIGN.md's JSON uses: <c>awaitingApproval</c>.</summary>
+    public static string WireName<T>(T value) where T : struct, Enum
+    {
+        var name = value.ToString();
+        return name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
+    }
+
+    public static string Verb(CampaignCommand command) => command switch
+    {
+        CampaignCommand.AwaitApproval => "wait for approval on",
+        _ => WireName(command),
+    };
+
+    /// <summary>
+    /// The steps one master goes through for a kind, in order. The pre-check comes before any side effect; the
+    /// monitoring downtime brackets everything else (scheduled first, ended last) so no alert fires for a change we
+    /// made, and each other side effect is undone in the reverse order it was made.
+    /// A reconfig keeps the master in service: SIGHUP does not stop the process, disconnect workers or interrupt
+    /// builds, so disabling it in the allocator would only move workers away and a downtime would hide real alerts.
+    /// It still takes the lock, which is what keeps another reconfig off the master while this one runs.
+    /// </summary>
+    public static IReadOnlyList<StepKind> StepsFor(CampaignKind kind, MasterRole role)
+    {
+        IReadOnlyList<StepKind> action = kind switch
+        {
+            CampaignKind.GracefulRestart when role == MasterRole.Scheduler => [StepKind.HardStop, StepKind.Start],
+            CampaignKind.GracefulRestart => [StepKind.Drain, StepKind.Start],
+            CampaignKind.Restart => [StepKind.HardStop, StepKind.Start],
+            CampaignKind.Reboot => [StepKind.Reboot, StepKind.WaitForHost],
+            CampaignKind.Reconfig => [StepKind.UpdateRepos, StepKind.CheckConfig, StepKind.Reconfig],
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+        };
+
+        if (kind == CampaignKind.Reconfig)
+        {
+            return [StepKind.PreCheck, StepKind.CreateLock, .. action, StepKind.Verify, StepKind.RemoveLock];
+        }
+
+        return
+        [
+            StepKind.PreCheck,
+            StepKind.ScheduleDowntime,
+            StepKind.DisableInAllocator,
+            StepKind.CreateLock,
+            .. action,
+            StepKind.Verify,
+            StepKind.RemoveLock,
+            StepKind.EnableInAllocator,
+            StepKind.EndDowntime,
+        ];
+    }
+
+    /// <summary>The step that undoes a side-effect step (what the ledger records), or null for steps that leave nothing to undo.</summary>
+    public static StepKind? UndoOf(StepKind step) => step switch
+    {
+        StepKind.DisableInAllocator => StepKind.EnableInAllocator,
+        StepKind.ScheduleDowntime => StepKind.EndDowntime,
+        StepKind.CreateLock => StepKind.RemoveLock,
+        _ => null,
+    };
+
+    private static InvalidCampaignTransitionException Refuse(string verb, string state, string what) =>
+        new($"cannot {verb} {("aeiou".Contains(state[0], StringComparison.Ordinal) ? "an" : "a")} {state} {what}");
+}
