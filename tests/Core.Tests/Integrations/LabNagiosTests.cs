@@ -21,6 +21,23 @@ public sealed class LabNagiosTests
     }
 
     [Fact]
+    public async Task A_nagios_whose_owner_died_is_swept()
+    {
+        var nagios = await LabNagios.StartAsync(["h1"]);
+        var root = Path.GetDirectoryName(nagios.Dir)!;
+        var pid = nagios.Pid;
+
+        // Pretend the test process that started it was killed: an owner pid that no longer exists.
+        var state = LabStateFile.TryRead(root)!;
+        (state with { OwnerPid = int.MaxValue - 1, OwnerStartTime = 1 }).Write();
+        var swept = await LabSweeper.SweepStaleAsync();
+
+        Assert.Contains(root, swept);
+        Assert.False(LabProcess.IsAlive(pid));
+        await nagios.DisposeAsync();
+    }
+
+    [Fact]
     public void A_missing_nagios4_names_the_package()
     {
         var e = Assert.Throws<LabPrerequisiteException>(() => LabPrerequisites.EnsureInstalled([LabPrerequisites.Nagios], _ => false));
