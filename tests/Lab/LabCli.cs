@@ -7,7 +7,7 @@ public static class LabCli
 {
     private const string Usage = """
         usage:
-          dotnet run --project tests/Lab -- up   [--masters N] [--workers M] [--root DIR]
+          dotnet run --project tests/Lab -- up   [--masters N] [--workers M] [--root DIR] [--nagios]
           dotnet run --project tests/Lab -- down [--root DIR]
         DIR defaults to ./.lab
         """;
@@ -26,7 +26,7 @@ public static class LabCli
             var root = Path.GetFullPath(opts.GetValueOrDefault("--root") ?? ".lab");
             return args[0] switch
             {
-                "up" => await UpAsync(root, Int(opts, "--masters", 3), Int(opts, "--workers", 2)).ConfigureAwait(false),
+                "up" => await UpAsync(root, Int(opts, "--masters", 3), Int(opts, "--workers", 2), opts.ContainsKey("--nagios")).ConfigureAwait(false),
                 "down" => await DownAsync(root).ConfigureAwait(false),
                 "hold" => await HoldAsync(root, Int(opts, "--masters", 1), Int(opts, "--workers", 1)).ConfigureAwait(false),
                 _ => Fail($"unknown command '{args[0]}'\n{Usage}"),
@@ -38,7 +38,7 @@ public static class LabCli
         }
     }
 
-    private static async Task<int> UpAsync(string root, int masters, int workers)
+    private static async Task<int> UpAsync(string root, int masters, int workers, bool nagios)
     {
         Console.WriteLine($"Starting a lab of {masters} master(s) with {workers} worker(s) each in {root} ...");
         var fleet = await LabFleet.StartAsync(new LabOptions
@@ -47,6 +47,7 @@ public static class LabCli
             WorkersPerMaster = workers,
             Root = root,
             Persistent = true,
+            WithNagios = nagios,
             Log = line => Console.WriteLine("  " + line),
         }).ConfigureAwait(false);
 
@@ -61,13 +62,19 @@ public static class LabCli
         Console.WriteLine();
         Console.WriteLine($"sshd:      127.0.0.1:{fleet.Ssh.Port} as {fleet.Ssh.User}, key {fleet.Ssh.IdentityFile}");
         Console.WriteLine($"           ssh {string.Join(' ', fleet.Ssh.Args("buildbot --version").Select(Quote))}");
+        if (fleet.Nagios is not null)
+        {
+            Console.WriteLine($"nagios4:   pid {fleet.Nagios.Pid}, command file {fleet.Nagios.CommandFile}, status {fleet.Nagios.StatusFile}");
+        }
+
         Console.WriteLine($"inventory: {fleet.InventoryPath}");
         Console.WriteLine($"settings:  {fleet.SettingsPath}");
         Console.WriteLine();
         Console.WriteLine("Point Wrangler at it:");
         Console.WriteLine($"  dotnet run --project src/Dashboard -- --Wrangler:Inventory={fleet.InventoryPath} " +
             $"--Wrangler:Ssh:User={fleet.Ssh.User} --Wrangler:Ssh:IdentityFile={fleet.Ssh.IdentityFile} --Wrangler:Ssh:KnownHostsFile={fleet.Ssh.KnownHostsFile} " +
-            string.Join(' ', LabRepos.All.Select(r => $"--Wrangler:Repos:{r}:Upstream={fleet.UpstreamDir(r)}")));
+            string.Join(' ', LabRepos.All.Select(r => $"--Wrangler:Repos:{r}:Upstream={fleet.UpstreamDir(r)}")) +
+            (fleet.Nagios is null ? "" : $" --Wrangler:Nagios:CommandFile={fleet.Nagios.CommandFile} --Wrangler:Nagios:HostName={{name}}"));
         Console.WriteLine($"  (or merge {fleet.SettingsPath} into the Dashboard's appsettings)");
         Console.WriteLine();
         Console.WriteLine($"Stop it with: dotnet run --project tests/Lab -- down --root {root}");
@@ -104,6 +111,13 @@ public static class LabCli
         var d = new Dictionary<string, string>();
         for (var i = 0; i < args.Length; i++)
         {
+            // A flag without a value.
+            if (args[i] == "--nagios")
+            {
+                d[args[i]] = "";
+                continue;
+            }
+
             if (args[i] is not ("--masters" or "--workers" or "--root") || i + 1 >= args.Length)
             {
                 throw new ArgumentException($"unexpected argument '{args[i]}'\n{Usage}");

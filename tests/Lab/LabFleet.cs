@@ -64,6 +64,12 @@ public sealed class LabFleet : IAsyncDisposable
 
     public HttpClient Http => http;
 
+    /// <summary>The real Nagios 4 of a lab started <see cref="LabOptions.WithNagios"/>; its hosts are the master names.</summary>
+    public LabNagios? Nagios { get; private set; }
+
+    /// <summary>The allocator (and webhook) stand-in of a lab started <see cref="LabOptions.WithAllocator"/>.</summary>
+    public LabAllocator? Allocator { get; private set; }
+
     /// <summary>The upstream repository of "buildbotcustom", "buildbot-configs" or "tools".</summary>
     public string UpstreamDir(string repo) => Path.Combine(Root, "upstream", LabRepos.Check(repo));
 
@@ -74,7 +80,7 @@ public sealed class LabFleet : IAsyncDisposable
         var sw = Stopwatch.StartNew();
         var sink = options.Log ?? (_ => { });
         void log(string line) => sink($"[{sw.Elapsed.TotalSeconds,5:0.0}s] {line}");
-        LabPrerequisites.EnsureInstalled();
+        LabPrerequisites.EnsureInstalled(options.WithNagios ? [.. LabPrerequisites.All, LabPrerequisites.Nagios] : LabPrerequisites.All);
         var swept = await LabSweeper.SweepStaleAsync().ConfigureAwait(false);
         foreach (var s in swept)
         {
@@ -110,9 +116,25 @@ public sealed class LabFleet : IAsyncDisposable
         var fleet = new LabFleet(root, initial, masters, ssh, log);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.StartTimeout);
+        // Nagios needs nothing from the fleet but the master names, so it starts alongside it.
+        var nagiosTask = options.WithNagios
+            ? LabNagios.StartInAsync(Path.Combine(root, "nagios"), [.. masters.Select(m => m.Name)], fleet.Record, null, timeout.Token)
+            : null;
         try
         {
+            if (options.WithAllocator)
+            {
+                fleet.Allocator = await LabAllocator.StartAsync(timeout.Token).ConfigureAwait(false);
+                log($"allocator stand-in at {fleet.Allocator.Url}");
+            }
+
             fleet.Ssh = await fleet.BringUpAsync(timeout.Token).ConfigureAwait(false);
+            if (nagiosTask is not null)
+            {
+                fleet.Nagios = await nagiosTask.ConfigureAwait(false);
+                log($"nagios4 pid {fleet.Nagios.Pid}, command file {fleet.Nagios.CommandFile} (up in {fleet.Nagios.StartupTime.TotalSeconds:0.0} s)");
+            }
+
             fleet.WriteInventory();
             fleet.StartupTime = sw.Elapsed;
             log($"lab up in {sw.Elapsed.TotalSeconds:0.0} s");
@@ -120,6 +142,12 @@ public sealed class LabFleet : IAsyncDisposable
         }
         catch
         {
+            if (nagiosTask is not null)
+            {
+                // Let it finish recording its pid (or failing) so teardown does not miss the daemon.
+                await Task.WhenAny(nagiosTask).ConfigureAwait(false);
+            }
+
             await fleet.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -314,6 +342,11 @@ public sealed class LabFleet : IAsyncDisposable
         }
 
         await LabSweeper.StopProcessesAsync(Root, snapshot).ConfigureAwait(false);
+        if (Allocator is not null)
+        {
+            await Allocator.DisposeAsync().ConfigureAwait(false);
+        }
+
         http.Dispose();
         upstreamGate.Dispose();
         // Safe for a caller-chosen Root too: PrepareRoot refused any directory that was not a lab's.
@@ -565,6 +598,19 @@ public sealed class LabFleet : IAsyncDisposable
                 ["Repos"] = LabRepos.All.ToDictionary(r => r, r => new Dictionary<string, string> { ["Upstream"] = UpstreamDir(r) }),
             },
         };
+        var wrangler = (Dictionary<string, object>)settings["Wrangler"];
+        if (Nagios is not null)
+        {
+            // Every lab master's hostname is 127.0.0.1, so Nagios knows them by master name.
+            wrangler["Nagios"] = new Dictionary<string, string> { ["CommandFile"] = Nagios.CommandFile, ["HostName"] = "{name}" };
+        }
+
+        if (Allocator is not null)
+        {
+            wrangler["Allocator"] = new Dictionary<string, string> { ["Url"] = Allocator.Url };
+            wrangler["Notifications"] = new Dictionary<string, string> { ["WebhookUrl"] = Allocator.WebhookUrl };
+        }
+
         File.WriteAllText(SettingsPath, JsonSerializer.Serialize(settings, new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 

@@ -22,6 +22,20 @@ public sealed record LabOptions
     /// <summary>Upper bound for the whole start-up, after which StartAsync fails and cleans up.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
+    /// <summary>
+    /// Also start a real Nagios 4 (<see cref="LabNagios"/>, one host per master named after the master) and put
+    /// <c>Wrangler:Nagios:CommandFile</c> and <c>Wrangler:Nagios:HostName = "{name}"</c> in the settings file.
+    /// Off by default: most lab tests do not need it.
+    /// </summary>
+    public bool WithNagios { get; init; }
+
+    /// <summary>
+    /// Also start an in-process <see cref="LabAllocator"/> and put <c>Wrangler:Allocator:Url</c> and
+    /// <c>Wrangler:Notifications:WebhookUrl</c> (its /webhook) in the settings file. It lives as long as this process,
+    /// so a persistent (`up`) lab's settings would point at nothing once the CLI exits; the CLI does not offer it.
+    /// </summary>
+    public bool WithAllocator { get; init; }
+
     /// <summary>Optional progress sink (the CLI prints it; tests leave it null).</summary>
     public Action<string>? Log { get; init; }
 

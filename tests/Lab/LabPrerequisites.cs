@@ -24,16 +24,24 @@ public static class LabPrerequisites
         new("/usr/bin/ssh-keygen", "openssh-client"),
     ];
 
-    public static IReadOnlyList<LabPrerequisite> FindMissing(Func<string, bool>? exists = null)
+    /// <summary>Only needed with <see cref="LabOptions.WithNagios"/> or <see cref="LabNagios"/> on its own.</summary>
+    public static LabPrerequisite Nagios { get; } = new("/usr/sbin/nagios4", "nagios4");
+
+    public static IReadOnlyList<LabPrerequisite> FindMissing(Func<string, bool>? exists = null) => FindMissing(All, exists);
+
+    public static IReadOnlyList<LabPrerequisite> FindMissing(IEnumerable<LabPrerequisite> needed, Func<string, bool>? exists = null)
     {
         exists ??= File.Exists;
-        return All.Where(p => !exists(p.Path)).ToList();
+        return needed.Where(p => !exists(p.Path)).ToList();
     }
 
     /// <summary>Throws <see cref="LabPrerequisiteException"/> unless everything is installed; tests fail, never skip.</summary>
-    public static void EnsureInstalled(Func<string, bool>? exists = null)
+    public static void EnsureInstalled(Func<string, bool>? exists = null) => EnsureInstalled(All, exists);
+
+    /// <summary>Throws <see cref="LabPrerequisiteException"/> unless every one of <paramref name="needed"/> is installed.</summary>
+    public static void EnsureInstalled(IEnumerable<LabPrerequisite> needed, Func<string, bool>? exists = null)
     {
-        var missing = FindMissing(exists);
+        var missing = FindMissing(needed, exists);
         if (missing.Count > 0)
         {
             throw new LabPrerequisiteException(missing);

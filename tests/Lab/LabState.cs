@@ -58,7 +58,7 @@ public static class LabSweeper
 
     /// <summary>
     /// Sweeps every /tmp/wrangler-lab-* whose recorded owner is dead: kills its recorded pids (and the
-    /// pids in its twistd.pid/sshd.pid files) that provably still belong to it, then removes it.
+    /// pids in its twistd.pid/sshd.pid/nagios.lock files) that provably still belong to it, then removes it.
     /// Returns the directories removed.
     /// </summary>
     public static async Task<IReadOnlyList<string>> SweepStaleAsync(string? tempDir = null)
@@ -143,6 +143,7 @@ public static class LabSweeper
         }
 
         yield return Path.Combine(root, "ssh", "sshd.pid");
+        yield return Path.Combine(root, "nagios", "var", "nagios.lock");
     }
 
     private static string SafeRead(string path)
