@@ -49,9 +49,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IFleetMonitor>(sp => sp.GetRequiredService<FleetMonitor>());
         services.AddHostedService(sp => sp.GetRequiredService<FleetMonitor>());
 
-        services.TryAddSingleton<IAllocator, NoAllocator>();
-        services.TryAddSingleton<IMonitoringDowntime, NoDowntime>();
-        services.TryAddSingleton<INotifier, NoNotifier>();
+        services.AddWranglerIntegrations(configuration);
         services.AddSingleton<CampaignService>();
         services.AddSingleton<StepRunner>();
         services.AddHostedService<CampaignRunner>();

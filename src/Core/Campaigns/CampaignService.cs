@@ -168,7 +168,8 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
                 note = command.ToString().ToLowerInvariant();
             }
 
-            c.State = CampaignStates.Next(c.State, command);
+            // "Resume" is what a person says to a parked campaign too; the state machine calls that resolving it.
+            c.State = CampaignStates.Next(c.State, command == CampaignCommand.Resume && c.State == CampaignState.Parked ? CampaignCommand.Resolve : command);
             if (command == CampaignCommand.Abort)
             {
                 c.StateDetail = $"aborted by {actor}" + (reason is null ? "" : $": {reason}");

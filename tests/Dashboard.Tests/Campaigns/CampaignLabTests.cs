@@ -71,6 +71,35 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
             Assert.False(File.Exists(Path.Combine(m.MasterDir, "reconfig.lock")), $"{n} was left locked");
         }
 
+        // The allocator saw each master disabled then enabled, and Nagios a downtime scheduled then ended for each.
+        var allocator = f.Lab.Allocator!;
+        foreach (var n in names)
+        {
+            var changes = allocator.Changes.Where(c => c.Master == n).ToList();
+            Assert.True(changes.Count >= 2, $"allocator saw {changes.Count} change(s) for {n}");
+            Assert.False(changes[^2].Enabled);
+            Assert.True(changes[^1].Enabled);
+            Assert.Contains($"campaign {id}", changes[^2].Notes);
+            Assert.True(allocator.IsEnabled(n));
+        }
+
+        var commands = f.Lab.Nagios!.ExternalCommandsLogged();
+        foreach (var n in names)
+        {
+            Assert.Contains(commands, c => c.Contains($"SCHEDULE_HOST_DOWNTIME;{n};"));
+            Assert.Contains(commands, c => c.Contains($"DEL_DOWNTIME_BY_HOST_NAME;{n}"));
+        }
+
+        await f.Lab.Nagios.WaitForDowntimesAsync(d => !d.Any(x => names.Contains(x.HostName)), TimeSpan.FromSeconds(10));
+
+        // Drained masters were disabled and in downtime before the drain began.
+        foreach (var n in names)
+        {
+            var m = Master(done, n);
+            Assert.True(Step(m, "disableInAllocator").GetProperty("endedAt").GetDateTimeOffset() <= Step(m, "drain").GetProperty("startedAt").GetDateTimeOffset());
+            Assert.True(Step(m, "scheduleDowntime").GetProperty("endedAt").GetDateTimeOffset() <= Step(m, "drain").GetProperty("startedAt").GetDateTimeOffset());
+        }
+
         await AssertLedgerEmptyAsync(id);
     }
 
@@ -117,7 +146,7 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
     {
         var m = f.Lab.Master("bm03-tests1-linux32");
         var first = await f.CreateAsync(new { kind = "restart", selector = new { names = new[] { m.Name } } });
-        using var resp = await f.App.Client.PostAsync("/api/v1/campaigns", System.Net.Http.Json.JsonContent.Create(new { kind = "reconfig", selector = new { names = new[] { m.Name } } }));
+        using var resp = await f.App.Client.PostAsync("/api/v1/campaigns", System.Net.Http.Json.JsonContent.Create(new { kind = "gracefulRestart", selector = new { names = new[] { m.Name } } }));
         Assert.Equal(System.Net.HttpStatusCode.Conflict, resp.StatusCode);
         Assert.Contains($"campaign {first}", await resp.Content.ReadAsStringAsync());
         await f.PostAsync($"/api/v1/campaigns/{first}/abort");
