@@ -217,8 +217,10 @@ public sealed class CampaignRunner(
             },
             () => decisions.GetValueOrDefault(cmId));
 
-        foreach (var step in cm.Steps.OrderBy(s => s.Seq))
+        var ordered = cm.Steps.OrderBy(s => s.Seq).ToList();
+        for (var i = 0; i < ordered.Count; i++)
         {
+            var step = ordered[i];
             if (step.State is StepState.Succeeded or StepState.Skipped)
             {
                 continue;
@@ -282,6 +284,14 @@ public sealed class CampaignRunner(
                 }
 
                 await ClearDecisionAsync(campaignId, cmId, keepEscalate: decision == "escalate", ct);
+
+                // A failed checkconfig put the checkouts back, so a retry must update them again first.
+                if (decision == "retry" && step.Kind == StepKind.CheckConfig && i > 0 && ordered[i - 1].Kind == StepKind.UpdateRepos)
+                {
+                    ordered[i - 1].State = StepState.Pending;
+                    i -= 2;
+                    break;
+                }
             }
         }
 
@@ -448,6 +458,14 @@ public sealed class CampaignRunner(
                         break;
                     case LedgerEffect.DowntimeScheduled:
                         await downtime.EndAsync(info, "wrangler", ct);
+                        break;
+                    case LedgerEffect.ReposUpdated when e.Detail is not null:
+                        var back = await access.Host(info).RestoreReposAsync(StepRunner.ParseRevisions(e.Detail), ct);
+                        if (back.Any(r => !r.Succeeded))
+                        {
+                            throw new InvalidOperationException("putting checkouts back failed");
+                        }
+
                         break;
                 }
 

@@ -87,17 +87,34 @@ public sealed class StepRunner(
             case StepKind.WaitForHost:
                 return await WaitForHostAsync(c, host, ct);
             case StepKind.UpdateRepos:
+                var current = await host.GetFactsAsync(0, ct);
+                var previous = string.Join('\n', current.Repos.Where(r => r.Revision is not null).Select(r => $"{r.Name}={r.Revision!.TrimEnd('+')}"));
+                await RecordAsync(c, LedgerEffect.ReposUpdated, previous, ct);
                 var updates = await host.UpdateReposAsync(ct);
                 var failed = updates.Where(u => !u.Succeeded).ToList();
                 var summary = string.Join("; ", updates.Select(u => $"{u.Name} {Short(u.Before)} → {Short(u.After)}"));
                 return failed.Count == 0 ? StepOutcome.Ok(summary) : StepOutcome.Fail("update failed: " + string.Join("; ", failed.Select(f => $"{f.Name}: {Last(f.Output)}")));
             case StepKind.CheckConfig:
                 var check = await host.CheckConfigAsync(ct);
-                return check.IsGood ? StepOutcome.Ok("checkconfig passed") : StepOutcome.Fail("checkconfig failed: " + Last(check.Output, 6));
+                if (check.IsGood)
+                {
+                    return StepOutcome.Ok("checkconfig passed");
+                }
+
+                // A config that does not check must not stay on disk: the next restart would load it.
+                var restored = await RestoreReposAsync(c, host, ct);
+                return StepOutcome.Fail("checkconfig failed: " + Last(check.Output, 6) + (restored is null ? "" : $"; checkouts put back ({restored})"));
             case StepKind.Reconfig:
                 monitor.SetCampaignStatus(c.Master.Name, MasterStatus.Reconfiguring, $"campaign {c.CampaignId}: reconfiguring");
                 var reconfig = await host.ReconfigAsync(TimeSpan.FromMinutes(5), ct);
-                return reconfig.Succeeded ? StepOutcome.Ok(reconfig.Message) : StepOutcome.Fail($"reconfig {reconfig.Outcome}: {reconfig.Message}");
+                if (reconfig.Succeeded)
+                {
+                    // The new revisions are now what the master runs: nothing to put back any more.
+                    await UndoneAsync(c, LedgerEffect.ReposUpdated, ct);
+                    return StepOutcome.Ok(reconfig.Message);
+                }
+
+                return StepOutcome.Fail($"reconfig {reconfig.Outcome}: {reconfig.Message}");
             case StepKind.Verify:
                 return await VerifyAsync(c, host, api, ct);
             case StepKind.RemoveLock:
@@ -334,6 +351,16 @@ public sealed class StepRunner(
                 var workers = await api.GetWorkersAsync(ct);
                 var connected = workers.Count(w => w.IsConnected);
                 var want = before ?? 0;
+                if (sawRunning && connected >= want && c.Kind == CampaignKind.Reconfig)
+                {
+                    var state = await monitor.RefreshAsync(c.Master.Name, ct);
+                    var behind = state?.Repos.Where(r => r.InSync == false).Select(r => $"{r.Name} at {Short(r.Revision)}, tip {Short(r.TipRevision)}").ToList() ?? [];
+                    if (behind.Count > 0)
+                    {
+                        return StepOutcome.Fail("reconfigured, but not at the production tip: " + string.Join("; ", behind));
+                    }
+                }
+
                 if (sawRunning && connected >= want)
                 {
                     return StepOutcome.Ok($"REST answers, \"{(c.Kind == CampaignKind.Reconfig ? "configuration update complete" : "BuildMaster is running")}\" logged, {connected} worker(s) connected (before: {want})");
@@ -352,6 +379,37 @@ public sealed class StepRunner(
 
         return StepOutcome.Fail($"not verified within {Span(VerifyTimeout)}: {last}");
     }
+
+    /// <summary>Puts checkouts back to the revisions the ledger recorded before an update; returns what was done, or null.</summary>
+    public async Task<string?> RestoreReposAsync(StepContext c, IMasterHost host, CancellationToken ct)
+    {
+        LedgerEntryRecord? entry;
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+        {
+            entry = await db.Ledger.AsNoTracking().FirstOrDefaultAsync(l => l.CampaignId == c.CampaignId && l.Master == c.Master.Name && l.Effect == LedgerEffect.ReposUpdated && l.UndoneAt == null, ct);
+        }
+
+        if (entry?.Detail is null)
+        {
+            return null;
+        }
+
+        var revisions = ParseRevisions(entry.Detail);
+        var results = await host.RestoreReposAsync(revisions, ct);
+        if (results.Any(r => !r.Succeeded))
+        {
+            throw new InvalidOperationException("putting checkouts back failed: " + string.Join("; ", results.Where(r => !r.Succeeded).Select(r => $"{r.Name}: {Last(r.Output)}")));
+        }
+
+        await UndoneAsync(c, LedgerEffect.ReposUpdated, ct);
+        return string.Join(", ", results.Select(r => $"{r.Name} {Short(r.After)}"));
+    }
+
+    public static IReadOnlyDictionary<string, string> ParseRevisions(string detail) =>
+        detail.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => l.Split('=', 2))
+            .Where(p => p.Length == 2)
+            .ToDictionary(p => p[0], p => p[1]);
 
     private async Task SetWorkersBeforeAsync(StepContext c, int connected, CancellationToken ct)
     {

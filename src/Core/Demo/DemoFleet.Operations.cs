@@ -132,6 +132,23 @@ public sealed partial class DemoFleet
         }
     }
 
+    internal IReadOnlyList<RepoUpdateResult> RestoreRepos(SimMaster m, IReadOnlyDictionary<string, string> revisions)
+    {
+        lock (gate)
+        {
+            Reachable(m);
+            var results = new List<RepoUpdateResult>();
+            foreach (var repo in m.Info.Repos.Where(r => revisions.ContainsKey(r.Name)))
+            {
+                var before = m.Revisions.GetValueOrDefault(repo.Name);
+                m.Revisions[repo.Name] = revisions[repo.Name];
+                results.Add(new RepoUpdateResult(repo.Name, repo.Dir, before, revisions[repo.Name], true, ""));
+            }
+
+            return results;
+        }
+    }
+
     internal RemoteResult SetLock(SimMaster m, bool present)
     {
         lock (gate)

@@ -20,6 +20,9 @@ internal sealed class DemoMasterHost(DemoFleet fleet, SimMaster master) : IMaste
 
     public Task<IReadOnlyList<RepoUpdateResult>> UpdateReposAsync(CancellationToken ct = default) => Run(() => fleet.UpdateRepos(master), ct);
 
+    public Task<IReadOnlyList<RepoUpdateResult>> RestoreReposAsync(IReadOnlyDictionary<string, string> revisions, CancellationToken ct = default) =>
+        Run(() => fleet.RestoreRepos(master, revisions), ct);
+
     public Task<RemoteResult> CreateLockAsync(CancellationToken ct = default) => Run(() => fleet.SetLock(master, true), ct);
 
     public Task<RemoteResult> RemoveLockAsync(CancellationToken ct = default) => Run(() => fleet.SetLock(master, false), ct);

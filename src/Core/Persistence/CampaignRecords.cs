@@ -100,4 +100,7 @@ public enum LedgerEffect
     AllocatorDisabled,
     DowntimeScheduled,
     LockCreated,
+
+    /// <summary>Checkouts moved to new revisions; Detail holds the previous ones (repo=revision, one per line).</summary>
+    ReposUpdated,
 }

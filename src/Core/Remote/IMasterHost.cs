@@ -29,6 +29,9 @@ public interface IMasterHost
     /// <summary>Pulls every checkout and updates it to the tip of its branch (refusing to touch local changes).</summary>
     Task<IReadOnlyList<RepoUpdateResult>> UpdateReposAsync(CancellationToken ct = default);
 
+    /// <summary>Updates checkouts back to the given revisions (repo name → hex id), without pulling: the undo of an update.</summary>
+    Task<IReadOnlyList<RepoUpdateResult>> RestoreReposAsync(IReadOnlyDictionary<string, string> revisions, CancellationToken ct = default);
+
     Task<RemoteResult> CreateLockAsync(CancellationToken ct = default);
 
     Task<RemoteResult> RemoveLockAsync(CancellationToken ct = default);

@@ -126,4 +126,25 @@ internal static class RemoteScripts
         done
         exit 0
         """;
+
+    /// <summary>Puts checkouts back to given revisions (no pull): undoes an update whose config failed its check.</summary>
+    public const string RestoreRepos = """
+        while [ $# -ge 3 ]; do
+          name=$1; dir=$2; rev=$3; shift 3
+          if [ -d "$dir/.hg" ]; then
+            before=$(HGPLAIN=1 hg -R "$dir" id -i 2>/dev/null)
+            out=$(HGPLAIN=1 hg -R "$dir" update -q --check -r "$rev" 2>&1); rc=$?
+            after=$(HGPLAIN=1 hg -R "$dir" id -i 2>/dev/null)
+          elif [ -e "$dir/.git" ]; then
+            before=$(git -C "$dir" rev-parse --short=12 HEAD 2>/dev/null)
+            out=$(git -C "$dir" checkout -q "$rev" 2>&1); rc=$?
+            after=$(git -C "$dir" rev-parse --short=12 HEAD 2>/dev/null)
+          else
+            before=; after=; out="no hg or git checkout at $dir"; rc=1
+          fi
+          printf '@@repo\t%s\t%s\t%s\t%s\n' "$name" "$rc" "$before" "$after"
+          printf '%s\n' "$out" | sed 's/^/  /'
+        done
+        exit 0
+        """;
 }

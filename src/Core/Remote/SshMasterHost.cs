@@ -185,10 +185,30 @@ public sealed partial class SshMasterHost(ISshRunner runner, MasterInfo master, 
             (r.Stdout + r.Stderr).Trim(), r.Elapsed);
     }
 
-    public async Task<IReadOnlyList<RepoUpdateResult>> UpdateReposAsync(CancellationToken ct = default)
+    public Task<IReadOnlyList<RepoUpdateResult>> UpdateReposAsync(CancellationToken ct = default) =>
+        RunRepoScriptAsync(RemoteScripts.UpdateRepos, master.Repos.SelectMany(r => new[] { r.Name, r.Dir, r.Branch }), ct);
+
+    public Task<IReadOnlyList<RepoUpdateResult>> RestoreReposAsync(IReadOnlyDictionary<string, string> revisions, CancellationToken ct = default)
     {
-        var args = master.Repos.SelectMany(r => new[] { r.Name, r.Dir, r.Branch });
-        var r = await RunAsync(RemoteScripts.Argv(RemoteScripts.UpdateRepos, args), SlowTimeout, ct).ConfigureAwait(false);
+        // Revisions come from our own earlier facts, but they reach a command line: only hex ids pass.
+        foreach (var (name, rev) in revisions)
+        {
+            if (!RevisionPattern().IsMatch(rev.TrimEnd('+')))
+            {
+                throw new ArgumentException($"'{rev}' is not a revision id (repo {name})", nameof(revisions));
+            }
+        }
+
+        var args = master.Repos.Where(r => revisions.ContainsKey(r.Name)).SelectMany(r => new[] { r.Name, r.Dir, revisions[r.Name].TrimEnd('+') });
+        return RunRepoScriptAsync(RemoteScripts.RestoreRepos, args, ct);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[0-9a-fA-F]{6,40}$")]
+    private static partial System.Text.RegularExpressions.Regex RevisionPattern();
+
+    private async Task<IReadOnlyList<RepoUpdateResult>> RunRepoScriptAsync(string script, IEnumerable<string> args, CancellationToken ct)
+    {
+        var r = await RunAsync(RemoteScripts.Argv(script, args), SlowTimeout, ct).ConfigureAwait(false);
         var results = new List<RepoUpdateResult>();
         string[]? head = null;
         var output = new List<string>();

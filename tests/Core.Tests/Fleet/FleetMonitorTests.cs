@@ -180,6 +180,7 @@ public sealed class FleetMonitorTests : IAsyncLifetime
             public Task<ReconfigResult> ReconfigAsync(TimeSpan? timeout = null, CancellationToken ct = default) => throw new NotSupportedException();
             public Task<ConfigCheckResult> CheckConfigAsync(CancellationToken ct = default) => throw new NotSupportedException();
             public Task<IReadOnlyList<RepoUpdateResult>> UpdateReposAsync(CancellationToken ct = default) => throw new NotSupportedException();
+            public Task<IReadOnlyList<RepoUpdateResult>> RestoreReposAsync(IReadOnlyDictionary<string, string> revisions, CancellationToken ct = default) => throw new NotSupportedException();
             public Task<RemoteResult> CreateLockAsync(CancellationToken ct = default) => throw new NotSupportedException();
             public Task<RemoteResult> RemoveLockAsync(CancellationToken ct = default) => throw new NotSupportedException();
             public Task<RemoteResult> RebootAsync(CancellationToken ct = default) => throw new NotSupportedException();

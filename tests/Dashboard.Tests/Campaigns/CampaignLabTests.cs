@@ -153,6 +153,80 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
         Assert.Equal("aborted", State(await f.CampaignAsync(first)));
     }
 
+    [Fact]
+    public async Task A_reconfig_after_a_good_commit_brings_every_master_to_the_tip_and_the_new_builder_appears()
+    {
+        var builder = "added-" + Guid.NewGuid().ToString("N")[..6];
+        await f.Lab.CommitUpstreamAsync("buildbot-configs", "builders.py", Lab.LabFiles.BuildersPy("sleep", builder), $"Bug 4 - add {builder}");
+        var tip = (await f.Lab.UpstreamTipAsync("buildbot-configs"))[..12];
+        var names = f.Lab.Masters.Select(m => m.Name).ToArray();
+        foreach (var n in names)
+        {
+            await f.WaitForMasterAsync(n, j => j.GetProperty("inSync").ValueKind == JsonValueKind.False, "out of sync after the push", TimeSpan.FromSeconds(15));
+        }
+
+        var id = await f.CreateAsync(new { kind = "reconfig", selector = new { names, outOfSyncOnly = true }, policy = new { perBucket = 1 } });
+        await f.PostAsync($"/api/v1/campaigns/{id}/approve");
+        var done = await f.WaitForCampaignAsync(id, c => State(c) is "succeeded" or "failed" or "parked" or "aborted", "the end", TimeSpan.FromMinutes(4));
+        Assert.True(State(done) == "succeeded", done.ToString());
+
+        foreach (var lm in f.Lab.Masters)
+        {
+            var seen = await f.WaitForMasterAsync(lm.Name, j => j.GetProperty("inSync").ValueKind == JsonValueKind.True, "in sync", TimeSpan.FromSeconds(15));
+            Assert.Equal(tip, seen.GetProperty("repos").EnumerateArray().Single(r => r.GetProperty("name").GetString() == "buildbot-configs").GetProperty("revision").GetString());
+            using var builders = await f.Lab.GetJsonAsync(lm, "builders");
+            Assert.Contains(builders.RootElement.GetProperty("builders").EnumerateArray(), b => b.GetProperty("name").GetString() == builder);
+        }
+
+        await AssertLedgerEmptyAsync(id);
+    }
+
+    [Fact]
+    public async Task A_reconfig_after_a_broken_commit_fails_checkconfig_on_the_first_master_parks_and_reconfigures_nothing()
+    {
+        var names = f.Lab.Masters.Select(m => m.Name).ToArray();
+        var before = new Dictionary<string, string>();
+        foreach (var n in names)
+        {
+            before[n] = (await f.Lab.RunAsync("/usr/bin/hg", "id", "-i", "-R", f.Lab.Master(n).RepoDir("buildbot-configs"))).Trim();
+        }
+
+        await f.Lab.CommitUpstreamAsync("buildbot-configs", "builders.py", "this is not python (\n", "Bug 5 - broken config");
+        try
+        {
+            foreach (var n in names)
+            {
+                await f.WaitForMasterAsync(n, j => j.GetProperty("inSync").ValueKind == JsonValueKind.False, "out of sync after the push", TimeSpan.FromSeconds(15));
+            }
+
+            var id = await f.CreateAsync(new { kind = "reconfig", selector = new { names }, policy = new { perBucket = 1, maxParallel = 1, failureThreshold = 1 } });
+            await f.PostAsync($"/api/v1/campaigns/{id}/approve");
+            var parked = await f.WaitForCampaignAsync(id, c => State(c) is "parked" or "succeeded" or "failed", "parked", TimeSpan.FromMinutes(2));
+            Assert.Equal("parked", State(parked));
+            Assert.Contains("checkconfig failed", parked.GetProperty("stateDetail").GetString());
+
+            var masters = parked.GetProperty("masters").EnumerateArray().ToList();
+            var failed = Assert.Single(masters, m => State(m) == "failed");
+            Assert.Equal("failed", State(Step(failed, "checkConfig")));
+            Assert.All(masters, m => Assert.Equal("pending", State(Step(m, "reconfig"))));
+            Assert.All(masters.Where(m => m.GetProperty("name").GetString() != failed.GetProperty("name").GetString()), m => Assert.Equal("pending", State(m)));
+
+            // The broken revision did not stay on disk anywhere: the failed master's checkout was put back.
+            foreach (var n in names)
+            {
+                Assert.Equal(before[n], (await f.Lab.RunAsync("/usr/bin/hg", "id", "-i", "-R", f.Lab.Master(n).RepoDir("buildbot-configs"))).Trim());
+            }
+
+            await f.PostAsync($"/api/v1/campaigns/{id}/abort");
+            await f.WaitForCampaignAsync(id, c => State(Master(c, failed.GetProperty("name").GetString()!)) == "aborted", "the failed master cleaned up", TimeSpan.FromSeconds(30));
+            await AssertLedgerEmptyAsync(id);
+        }
+        finally
+        {
+            await f.Lab.CommitUpstreamAsync("buildbot-configs", "builders.py", Lab.LabFiles.BuildersPy(), "Bug 5 - back out the broken config");
+        }
+    }
+
     private async Task AssertLedgerEmptyAsync(long id)
     {
         await using var db = await f.App.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Core.Persistence.WranglerDb>>().CreateDbContextAsync();
