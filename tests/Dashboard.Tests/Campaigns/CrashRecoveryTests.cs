@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Wrangler.Dashboard.Tests.Fleet;
+using static Wrangler.Dashboard.Tests.Campaigns.CampaignLabFixture;
+
+namespace Wrangler.Dashboard.Tests.Campaigns;
+
+/// <summary>Wrangler killed with SIGKILL in the middle of a drain, then started again on the same database.</summary>
+[Collection("campaign-lab")]
+public sealed class CrashRecoveryTests(CampaignLabFixture f)
+{
+    [Fact]
+    public async Task Killed_during_a_drain_the_restarted_Wrangler_finishes_the_campaign_once_and_leaves_nothing_behind()
+    {
+        var m = f.Lab.Master("bm02-tests1-linux32");
+        var dir = Directory.CreateTempSubdirectory("wrangler-crash-").FullName;
+        var dbPath = Path.Combine(dir, "wrangler.db");
+        var port = FreePort();
+        var baseUrl = $"http://127.0.0.1:{port}";
+        string[] args =
+        [
+            "--urls", baseUrl, $"--Wrangler:Database={dbPath}", "--Wrangler:PollInterval=00:00:02",
+            .. FleetLabFixture.SettingsArgs(f.Lab.SettingsPath),
+        ];
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var first = Start(args);
+        Process? second = null;
+        try
+        {
+            await WaitHealthyAsync(http);
+            var request = await f.Lab.ForceBuildAsync(m, 30);
+            await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
+
+            using var created = await http.PostAsJsonAsync("/api/v1/campaigns", new { kind = "gracefulRestart", selector = new { names = new[] { m.Name } } });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+            (await http.PostAsJsonAsync($"/api/v1/campaigns/{id}/approve", new { })).EnsureSuccessStatusCode();
+
+            // Kill it once the drain is under way (the clean shutdown has been asked for).
+            await WaitAsync(http, id, c => Step(Master(c, m.Name), "drain").GetProperty("detail").GetString()?.StartsWith("draining for", StringComparison.Ordinal) == true,
+                "the drain under way", TimeSpan.FromSeconds(60));
+            first.Kill(entireProcessTree: true);
+            await first.WaitForExitAsync();
+
+            second = Start(args);
+            await WaitHealthyAsync(http);
+            var done = await WaitAsync(http, id, c => State(c) is "succeeded" or "failed" or "parked", "the end after the restart", TimeSpan.FromMinutes(3));
+            Assert.True(State(done) == "succeeded", done.ToString());
+
+            // The build the drain waited for finished normally: the master was not hard-stopped, and asked to stop once.
+            Assert.Equal(0, await f.Lab.WaitForBuildAsync(m, request, TimeSpan.FromSeconds(30)));
+            var shutdowns = File.ReadLines(Path.Combine(m.MasterDir, "twistd.log"))
+                .Where(l => l.Contains("Initiating clean shutdown", StringComparison.Ordinal))
+                .Count(l => DateTimeOffset.TryParseExact(l[..24], "yyyy-MM-dd HH:mm:sszzz", CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) && at >= since);
+            Assert.Equal(1, shutdowns);
+
+            await using var db = new SqliteConnection($"Data Source={dbPath}");
+            await db.OpenAsync();
+            await using var cmd = db.CreateCommand();
+            cmd.CommandText = "SELECT count(*) FROM Ledger WHERE UndoneAt IS NULL";
+            Assert.Equal(0L, (long)(await cmd.ExecuteScalarAsync())!);
+            await f.WaitForMasterAsync(m.Name, j => State(j) == "running", "running", TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            foreach (var p in new[] { first, second })
+            {
+                if (p is { HasExited: false })
+                {
+                    p.Kill(entireProcessTree: true);
+                    await p.WaitForExitAsync();
+                }
+
+                p?.Dispose();
+            }
+
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<string> Output = new();
+
+    private static Process Start(string[] args)
+    {
+        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "Wrangler.Dashboard"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        var p = Process.Start(psi)!;
+        p.OutputDataReceived += (_, e) => Output.Enqueue(e.Data ?? "");
+        p.ErrorDataReceived += (_, e) => Output.Enqueue(e.Data ?? "");
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    private static async Task WaitHealthyAsync(HttpClient http)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new Xunit.Sdk.XunitException("Wrangler did not become healthy within 120 s; its output:\n" + string.Join("\n", Output.TakeLast(30)));
+    }
+
+    private static async Task<JsonElement> WaitAsync(HttpClient http, long id, Func<JsonElement, bool> condition, string what, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        JsonElement last = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await http.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
+            if (condition(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new Xunit.Sdk.XunitException($"campaign {id}: {what} not seen within {within}; last: {last}");
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
