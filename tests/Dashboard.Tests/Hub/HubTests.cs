@@ -16,7 +16,7 @@ public sealed class HubTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task DisposeAsync() => await host.DisposeAsync();
 
     [Fact]
-    public async Task A_subscriber_gets_the_snapshot_then_sees_a_restart_campaign_live()
+    public async Task A_subscriber_gets_the_snapshot_then_sees_a_restart_campaign_live_and_only_watchers_get_its_output()
     {
         var masters = await EventuallyPolledAsync();
         var target = masters.First(m => m.GetProperty("role").GetString() is "build" or "tests"
@@ -24,6 +24,9 @@ public sealed class HubTests(ITestOutputHelper output) : IAsyncLifetime
                                         && m.GetProperty("state").GetString() == "running").GetProperty("name").GetString()!;
 
         await using var client = await NodeHubClient.StartAsync(host.BaseAddress, TimeSpan.FromSeconds(240));
+        // A second subscriber that never watches the campaign: it must see the campaign but none of its output.
+        await using var bystander = await NodeHubClient.StartAsync(host.BaseAddress, TimeSpan.FromSeconds(240));
+        await bystander.WaitForAsync("snapshot", _ => true, TimeSpan.FromSeconds(60), "the bystander's snapshot");
         var snapshot = (await client.WaitForAsync("snapshot", _ => true, TimeSpan.FromSeconds(60), "the GetMasters snapshot")).Body.GetProperty("masters");
         Assert.True(snapshot.GetArrayLength() >= 20, $"{snapshot.GetArrayLength()} masters in the snapshot");
         Assert.All(snapshot.EnumerateArray(), m =>
@@ -44,7 +47,10 @@ public sealed class HubTests(ITestOutputHelper output) : IAsyncLifetime
 
         var end = await client.WaitForAsync("campaignChanged", b => IsCampaign(b, id) && State(b) is "succeeded" or "failed" or "parked" or "aborted",
             TimeSpan.FromSeconds(180), $"campaign {id} to end");
+        await bystander.WaitForAsync("campaignChanged", b => IsCampaign(b, id) && State(b) == "succeeded", TimeSpan.FromSeconds(10), "the bystander to see the end");
         var exit = await client.QuitAsync();
+        Assert.Equal(0, await bystander.QuitAsync());
+        Assert.DoesNotContain(bystander.Events, e => e.Type == "stepOutput");
         var events = client.Events;
         output.WriteLine($"{events.Count} events in {events[^1].At.TotalSeconds:0.0} s: "
                          + string.Join(", ", events.GroupBy(e => e.Type).Select(g => $"{g.Key} {g.Count()}")));
@@ -82,26 +88,6 @@ public sealed class HubTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Equal(target, l.GetProperty("master").GetString());
             Assert.False(string.IsNullOrEmpty(l.GetProperty("line").GetString()));
         });
-    }
-
-    [Fact]
-    public async Task Step_output_goes_only_to_watchers_of_that_campaign()
-    {
-        var masters = await EventuallyPolledAsync();
-        var target = masters.First(m => m.GetProperty("role").GetString() is "build" or "tests"
-                                        && m.GetProperty("enabled").GetBoolean()
-                                        && m.GetProperty("state").GetString() == "running").GetProperty("name").GetString()!;
-        await using var client = await NodeHubClient.StartAsync(host.BaseAddress, TimeSpan.FromSeconds(240));
-        await client.WaitForAsync("snapshot", _ => true, TimeSpan.FromSeconds(60), "the GetMasters snapshot");
-
-        var created = await host.Client.PostAsJsonAsync("/api/v1/campaigns",
-            new { kind = "restart", selector = new { names = new[] { target } }, policy = new { approval = "none" } });
-        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
-        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
-
-        await client.WaitForAsync("campaignChanged", b => IsCampaign(b, id) && State(b) == "succeeded", TimeSpan.FromSeconds(180), $"campaign {id} to succeed");
-        await client.QuitAsync();
-        Assert.DoesNotContain(client.Events, e => e.Type == "stepOutput");
     }
 
     private static bool IsCampaign(JsonElement body, long id) => body.GetProperty("campaign").GetProperty("id").GetInt64() == id;
