@@ -6,6 +6,7 @@ using Radzen;
 using Wrangler.Core;
 using Wrangler.Dashboard.Api;
 using Wrangler.Dashboard.Components;
+using Wrangler.Dashboard.Hubs;
 
 namespace Wrangler.Dashboard;
 
@@ -25,6 +26,7 @@ public static class DashboardExtensions
                 o.XmlRepository = new FileSystemXmlRepository(KeysDirectory(wrangler.Value, env), logs));
         services.ConfigureHttpJsonOptions(o =>
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
+        services.AddFleetHub();
         return services;
     }
 
@@ -54,6 +56,7 @@ public static class DashboardExtensions
         app.MapOpenApi();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = DatabaseHealthCheck.WriteAsync });
         app.MapGroup("/api/v1").MapMastersApi().MapInventoryApi().MapCampaignsApi();
+        app.MapFleetHub();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

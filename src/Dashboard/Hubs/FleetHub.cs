@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.SignalR;
+using Wrangler.Core.Fleet;
+using Wrangler.Dashboard.Api;
+
+namespace Wrangler.Dashboard.Hubs;
+
+/// <summary>One line of a campaign step's live output, as <c>StepOutput</c> carries it.</summary>
+public sealed record StepOutputDto(long CampaignId, string Master, string Line);
+
+/// <summary>
+/// The live event stream for external subscribers (automation, chat bots, other dashboards). Pages of this app
+/// never connect here: their circuit already is a live connection (STYLE.md).
+/// Server → client: <c>MasterChanged(MasterDto)</c> and <c>MasterRemoved(name)</c> to everyone,
+/// <c>CampaignChanged(CampaignDto)</c> to everyone, <c>StepOutput(StepOutputDto)</c> to watchers of that campaign.
+/// </summary>
+// Authorization: the viewer policy goes here ([Authorize(Policy = "viewer")]) once roles land; see also MapFleetHub.
+public sealed class FleetHub(IFleetMonitor fleet) : Hub
+{
+    public const string Path = "/hubs/fleet";
+
+    /// <summary>The fleet now; call it after connecting, then apply <c>MasterChanged</c> on top (each carries a whole master).</summary>
+    public IReadOnlyList<MasterDto> GetMasters() => [.. fleet.Current.Masters.Select(MasterDto.From)];
+
+    /// <summary>
+    /// Step output is per campaign and can be many lines a second, so it goes only to those who ask for it.
+    /// Watch before approving to miss nothing.
+    /// </summary>
+    public Task WatchCampaign(long id) => Groups.AddToGroupAsync(Context.ConnectionId, CampaignGroup(id), Context.ConnectionAborted);
+
+    public Task UnwatchCampaign(long id) => Groups.RemoveFromGroupAsync(Context.ConnectionId, CampaignGroup(id), Context.ConnectionAborted);
+
+    internal static string CampaignGroup(long id) => $"campaign:{id}";
+}
