@@ -49,6 +49,7 @@ public sealed class CampaignRunner(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await campaigns.RefreshHistoryAsync(stoppingToken);
         await SweepLedgerAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -424,6 +425,7 @@ public sealed class CampaignRunner(
         }, ct);
         if (kind.Length > 0)
         {
+            await campaigns.RefreshHistoryAsync(ct);
             await NotifyAsync(c.Id, kind, ct);
         }
     }

@@ -16,6 +16,7 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     private readonly SemaphoreSlim gate = new(1, 1);
+    private IReadOnlyDictionary<(string Master, CampaignKind Kind), TimeSpan> history = new Dictionary<(string, CampaignKind), TimeSpan>();
 
     /// <summary>Raised after any change to a campaign (state, a master, a step). Handlers must not block.</summary>
     public event Action<long>? Changed;
@@ -35,12 +36,36 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
             throw new CampaignRefusedException(string.Join("; ", problems), 400);
         }
 
-        return CampaignPlanner.Plan(request, fleet.Current.Masters, new Dictionary<(string, CampaignKind), TimeSpan>());
+        return CampaignPlanner.Plan(request, fleet.Current.Masters, Volatile.Read(ref history));
+    }
+
+    /// <summary>
+    /// Median time each master took per kind in past campaigns, for estimates. Read when campaigns are created or
+    /// finish, so the form's preview (computed on every keystroke) never waits on the database.
+    /// </summary>
+    public async Task RefreshHistoryAsync(CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var rows = await db.CampaignMasters.AsNoTracking()
+            .Where(m => m.State == MasterRunState.Succeeded && m.StartedAt != null && m.EndedAt != null)
+            .Join(db.Campaigns, m => m.CampaignId, c => c.Id, (m, c) => new { m.Master, c.Kind, m.StartedAt, m.EndedAt })
+            .OrderByDescending(x => x.EndedAt)
+            .Take(5000)
+            .ToListAsync(ct);
+        var medians = rows
+            .GroupBy(r => (r.Master, r.Kind))
+            .ToDictionary(g => g.Key, g =>
+            {
+                var d = g.Select(r => r.EndedAt!.Value - r.StartedAt!.Value).Order().ToList();
+                return d[d.Count / 2];
+            });
+        Volatile.Write(ref history, medians);
     }
 
     public async Task<CampaignView> CreateAsync(CampaignRequest request, string actor, CancellationToken ct)
     {
         request = request.Normalized();
+        await RefreshHistoryAsync(ct);
         var plan = Preview(request);
         if (plan.Waves.Length == 0)
         {

@@ -30,6 +30,22 @@ public sealed class FleetBrowserTests(FleetLabFixture f) : IAsyncLifetime
             await Assertions.Expect(page.Locator($"tr[data-master='{lm.Name}']")).ToHaveAttributeAsync("data-state", "running", new() { Timeout = 15_000 });
         }
 
+        // A build forced and a worker paused on the lab show up in the row.
+        var busy = f.Lab.Masters[1];
+        await page.EvaluateAsync("() => window.__sameDocument = true");
+        await f.Lab.ForceBuildAsync(busy, 20);
+        await Assertions.Expect(page.Locator($"tr[data-master='{busy.Name}']")).ToHaveAttributeAsync("data-builds", "1", new() { Timeout = (float)FleetLabFixture.Within.TotalMilliseconds });
+        await LabRpc.WorkerAsync(f, busy.ApiUrl.ToString(), busy.Workers[1].Name, "pause");
+        try
+        {
+            await Assertions.Expect(page.Locator($"tr[data-master='{busy.Name}']")).ToHaveAttributeAsync("data-paused", "1", new() { Timeout = (float)FleetLabFixture.Within.TotalMilliseconds });
+            await Assertions.Expect(page.Locator($"tr[data-master='{busy.Name}'] .wr-flag")).ToContainTextAsync("1");
+        }
+        finally
+        {
+            await LabRpc.WorkerAsync(f, busy.ApiUrl.ToString(), busy.Workers[1].Name, "unpause");
+        }
+
         // A state change made on the lab arrives over the circuit: no reload, no navigation.
         var m = f.Lab.Masters[2];
         var row = page.Locator($"tr[data-master='{m.Name}']");

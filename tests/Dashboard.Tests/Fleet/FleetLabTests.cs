@@ -204,13 +204,7 @@ public sealed class FleetLabTests(FleetLabFixture f)
         await File.WriteAllTextAsync(f.Lab.InventoryPath, entries.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    private async Task WorkerRpcAsync(string apiUrl, string worker, string method)
-    {
-        var body = JsonSerializer.Serialize(new { jsonrpc = "2.0", method, id = 1, @params = new { reason = "fleet lab test" } });
-        using var content = new StringContent(body, Encoding.UTF8, "application/json");
-        using var resp = await f.Lab.Http.PostAsync($"{apiUrl}/workers/{worker}", content);
-        Assert.True(resp.IsSuccessStatusCode, $"{method} {worker}: {(int)resp.StatusCode} {await resp.Content.ReadAsStringAsync()}");
-    }
+    private Task WorkerRpcAsync(string apiUrl, string worker, string method) => LabRpc.WorkerAsync(f, apiUrl, worker, method);
 
     private static int ClosedPort()
     {
