@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Radzen;
 using Wrangler.Core;
+using Wrangler.Core.Auth;
 using Wrangler.Dashboard.Api;
+using Wrangler.Dashboard.Auth;
 using Wrangler.Dashboard.Components;
 
 namespace Wrangler.Dashboard;
@@ -15,6 +17,7 @@ public static class DashboardExtensions
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();
+        services.AddDashboardAuth();
         services.AddOpenApi();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         services.AddDataProtection();
@@ -44,6 +47,7 @@ public static class DashboardExtensions
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
+        app.UseDashboardAuth();
         app.UseAntiforgery();
         return app;
     }
@@ -53,7 +57,9 @@ public static class DashboardExtensions
         app.MapStaticAssets();
         app.MapOpenApi();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = DatabaseHealthCheck.WriteAsync });
-        app.MapGroup("/api/v1").MapMastersApi().MapInventoryApi().MapCampaignsApi();
+        app.MapLoginEndpoints();
+        // Every API endpoint needs at least a viewer; writes add their own stricter policy.
+        app.MapGroup("/api/v1").RequireAuthorization(Roles.Viewer).MapMastersApi().MapInventoryApi().MapCampaignsApi().MapAdminApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
