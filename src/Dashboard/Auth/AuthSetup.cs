@@ -67,6 +67,10 @@ public static class AuthSetup
         if (IsApi(ctx.Request))
         {
             ctx.Response.StatusCode = status;
+            if (status == StatusCodes.Status401Unauthorized)
+            {
+                ctx.Response.Headers.WWWAuthenticate = "Bearer";
+            }
         }
         else
         {
