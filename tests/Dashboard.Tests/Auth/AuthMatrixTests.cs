@@ -52,6 +52,8 @@ public sealed class AuthMatrixTests : IAsyncLifetime
             new("POST", $"/api/v1/campaigns/{campaign}/masters/{master}/skip", Role.Operator),
             new("POST", $"/api/v1/campaigns/{campaign}/approve", Role.Operator, new { }),
             new("POST", $"/api/v1/campaigns/{campaign}/abort", Role.Operator, new { reason = "matrix" }),
+            new("GET", "/api/v1/audit?kind=auth.", Role.Viewer),
+            new("GET", "/api/v1/audit/csv", Role.Viewer),
             new("GET", "/api/v1/tokens", Role.Admin),
             new("POST", "/api/v1/tokens", Role.Admin, new { name = "matrix", role = "viewer" }),
             new("DELETE", $"/api/v1/tokens/{dummyToken}", Role.Admin),
@@ -199,6 +201,13 @@ public sealed class AuthMatrixTests : IAsyncLifetime
         var kinds = await AuditKindsAsync("mallory-target");
         Assert.Equal(5, kinds.Count(k => k == "auth.signin.failed"));
         Assert.Equal(6, kinds.Count(k => k == "auth.signin.throttled"));
+
+        // The same, as the audit filter and its CSV export show them.
+        var filtered = (await host.Client.GetFromJsonAsync<JsonElement[]>("/api/v1/audit?actor=mallory-target&kind=auth.signin"))!;
+        Assert.Equal(11, filtered.Length);
+        var csv = await host.Client.GetStringAsync("/api/v1/audit/csv?actor=mallory-target&kind=auth.signin.failed");
+        Assert.Equal(6, csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.StartsWith("at,actor,kind,subject,detail", csv);
     }
 
     [Fact]
