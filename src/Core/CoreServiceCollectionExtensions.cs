@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
+using Wrangler.Core.Auth;
 using Wrangler.Core.Campaigns;
 using Wrangler.Core.Demo;
 using Wrangler.Core.Integrations;
@@ -30,6 +31,7 @@ public static class CoreServiceCollectionExtensions
             DatabaseSetup.Configure(o, Path.GetFullPath(path, contentRoot));
         });
         services.AddHostedService<DatabaseMigrator>();
+        services.AddWranglerAuth(configuration);
 
         services.AddWranglerRemote(configuration);
         var inventoryPath = configuration[$"{WranglerOptions.Section}:{nameof(WranglerOptions.Inventory)}"];

@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Radzen;
 using Wrangler.Core;
+using Wrangler.Core.Auth;
 using Wrangler.Dashboard.Api;
+using Wrangler.Dashboard.Auth;
 using Wrangler.Dashboard.Components;
 using Wrangler.Dashboard.Hubs;
 
@@ -16,6 +18,7 @@ public static class DashboardExtensions
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();
+        services.AddDashboardAuth();
         services.AddOpenApi();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         services.AddDataProtection();
@@ -46,6 +49,7 @@ public static class DashboardExtensions
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
+        app.UseDashboardAuth();
         app.UseAntiforgery();
         return app;
     }
@@ -55,7 +59,9 @@ public static class DashboardExtensions
         app.MapStaticAssets();
         app.MapOpenApi();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = DatabaseHealthCheck.WriteAsync });
-        app.MapGroup("/api/v1").MapMastersApi().MapInventoryApi().MapCampaignsApi();
+        app.MapLoginEndpoints();
+        // Every API endpoint needs at least a viewer; writes add their own stricter policy.
+        app.MapGroup("/api/v1").RequireAuthorization(Roles.Viewer).MapMastersApi().MapInventoryApi().MapCampaignsApi().MapAdminApi().MapAuditApi();
         app.MapFleetHub();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

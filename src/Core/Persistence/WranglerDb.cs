@@ -13,6 +13,8 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
     public DbSet<StepRecord> Steps => Set<StepRecord>();
     public DbSet<ApprovalRecord> Approvals => Set<ApprovalRecord>();
     public DbSet<LedgerEntryRecord> Ledger => Set<LedgerEntryRecord>();
+    public DbSet<Auth.UserAccount> Users => Set<Auth.UserAccount>();
+    public DbSet<Auth.ApiToken> Tokens => Set<Auth.ApiToken>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -26,6 +28,7 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
         builder.Properties<Campaigns.StepState>().HaveConversion<string>().HaveMaxLength(40);
         builder.Properties<Campaigns.StepKind>().HaveConversion<string>().HaveMaxLength(40);
         builder.Properties<LedgerEffect>().HaveConversion<string>().HaveMaxLength(40);
+        builder.Properties<Auth.Role>().HaveConversion<string>().HaveMaxLength(20);
     }
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -86,6 +89,20 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
             e.ToTable("Ledger");
             e.HasIndex(x => new { x.CampaignId, x.Master });
             e.Property(x => x.Master).HasMaxLength(200);
+        });
+        b.Entity<Auth.UserAccount>(e =>
+        {
+            e.ToTable("Users");
+            e.HasIndex(x => x.Name).IsUnique();
+            e.Property(x => x.Name).HasMaxLength(100);
+        });
+        b.Entity<Auth.ApiToken>(e =>
+        {
+            e.ToTable("ApiTokens");
+            e.HasIndex(x => x.Hash).IsUnique();
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.Hash).HasMaxLength(64);
+            e.Property(x => x.CreatedBy).HasMaxLength(200);
         });
     }
 

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Wrangler.Core.Auth;
 using Wrangler.Core.Campaigns;
 
 namespace Wrangler.Dashboard.Api;
@@ -39,6 +40,7 @@ public static class CampaignsApi
     {
         var g = api.MapGroup("/campaigns").WithTags("Campaigns");
         g.MapPost("/preview", (CampaignRequest request, CampaignService campaigns) => Run(() => Results.Ok(campaigns.Preview(request))))
+            .RequireAuthorization(Roles.Operator)
             .WithSummary("The plan a request would produce: waves, capacity lost per bucket, estimate. Touches nothing.");
         g.MapPost("/", async (CampaignRequest request, CampaignService campaigns, ClaimsPrincipal user, CancellationToken ct) =>
                 await RunAsync(async () =>
@@ -46,6 +48,7 @@ public static class CampaignsApi
                     var v = await campaigns.CreateAsync(request, Actor(user), ct);
                     return Results.Created($"/api/v1/campaigns/{v.Id}", new CampaignCreatedDto(v.Id, v.State, [.. v.Plan.Waves.Select(w => (IReadOnlyList<string>)[.. w])]));
                 }))
+            .RequireAuthorization(Roles.Operator)
             .WithSummary("Plans a campaign and waits for approval (or starts it, with approval \"none\").");
         g.MapGet("/", async (CampaignService campaigns, CancellationToken ct) => (await campaigns.ListAsync(100, ct)).Select(CampaignDto.From).ToList())
             .WithSummary("Recent campaigns, active ones first.");
@@ -56,6 +59,7 @@ public static class CampaignsApi
         {
             g.MapPost($"/{{id:long}}/{verb}", async (long id, ActionDto? body, CampaignService campaigns, ClaimsPrincipal user, CancellationToken ct) =>
                     await RunAsync(async () => Results.Ok(CampaignDto.From(await campaigns.CommandAsync(id, command, Actor(user), body?.Reason, ct)))))
+                .RequireAuthorization(Roles.Operator)
                 .WithSummary($"{verb} the campaign");
         }
 
@@ -67,13 +71,14 @@ public static class CampaignsApi
                         await campaigns.DecideAsync(id, name, decision, Actor(user), ct);
                         return Results.Accepted();
                     }))
+                .RequireAuthorization(Roles.Operator)
                 .WithSummary($"{verb} one master of the campaign");
         }
 
         return api;
     }
 
-    // Until sign-in exists (the "who may do what" issue) every caller is anonymous; the audit log says so.
+    // Every write requires an operator, so the name is always there; "anonymous" would mean the policy was bypassed.
     private static string Actor(ClaimsPrincipal user) => user.Identity?.IsAuthenticated == true ? user.Identity.Name ?? "unknown" : "anonymous";
 
     private static IResult Run(Func<IResult> f)

@@ -16,8 +16,8 @@ public static class FleetHubExtensions
 
     public static IEndpointRouteBuilder MapFleetHub(this IEndpointRouteBuilder endpoints)
     {
-        // Authorization: chain .RequireAuthorization("viewer") here once roles land (see FleetHub).
-        endpoints.MapHub<FleetHub>(FleetHub.Path);
+        // Viewers and up: automation connects with an API token (header, or access_token for browsers' WebSockets).
+        endpoints.MapHub<FleetHub>(FleetHub.Path).RequireAuthorization(Wrangler.Core.Auth.Roles.Viewer);
         return endpoints;
     }
 }

@@ -30,6 +30,16 @@ public static class Browser
     public static Task WaitForInteractiveAsync(IPage page) =>
         Assertions.Expect(page.Locator("#wr-interactive")).ToHaveAttributeAsync("data-interactive", "true", new() { Timeout = 30_000 });
 
+    /// <summary>Signs in through the real login form and waits until the app has left the login page.</summary>
+    public static async Task SignInAsync(IPage page, Uri baseAddress, string user, string password, string path = "/")
+    {
+        await page.GotoAsync(new Uri(baseAddress, $"/login?returnUrl={Uri.EscapeDataString(path)}").ToString());
+        await page.Locator("#name").FillAsync(user);
+        await page.Locator("#password").FillAsync(password);
+        await page.Locator("#sign-in").ClickAsync();
+        await page.WaitForURLAsync(u => !new Uri(u).AbsolutePath.StartsWith("/login", StringComparison.Ordinal), new() { Timeout = 30_000 });
+    }
+
     /// <summary>Screenshots land in artifacts/screenshots so a person can look at them after a run.</summary>
     public static string ScreenshotPath(string name)
     {

@@ -25,7 +25,7 @@ public sealed class ShellBrowserTests : IAsyncLifetime
     public async Task Sidebar_toggle_works_over_the_live_circuit_and_navigation_reaches_each_area()
     {
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 800 } });
-        await page.GotoAsync(host.BaseAddress.ToString());
+        await Browser.SignInAsync(page, host.BaseAddress, AppHost.OperatorName, host.OperatorPassword);
         var sidebar = page.Locator("#sidebar");
         await Assertions.Expect(sidebar).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("expanded"));
 

@@ -23,7 +23,7 @@ public sealed class CampaignBrowserTests(CampaignLabFixture f) : IAsyncLifetime
     {
         var master = "bm05-try1";
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
-        await page.GotoAsync(new Uri(f.App.BaseAddress, "campaigns").ToString());
+        await Browser.Browser.SignInAsync(page, f.App.BaseAddress, AppHost.OperatorName, f.App.OperatorPassword, "/campaigns");
         await Browser.Browser.WaitForInteractiveAsync(page);
         await page.Locator("#new-campaign").ClickAsync();
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("New campaign");

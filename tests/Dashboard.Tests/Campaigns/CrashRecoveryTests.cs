@@ -24,10 +24,11 @@ public sealed class CrashRecoveryTests(CampaignLabFixture f)
         var baseUrl = $"http://127.0.0.1:{port}";
         string[] args =
         [
-            "--urls", baseUrl, $"--Wrangler:Database={dbPath}", "--Wrangler:PollInterval=00:00:02",
+            "--urls", baseUrl, $"--Wrangler:Database={dbPath}", "--Wrangler:PollInterval=00:00:02", $"--Wrangler:Auth:BootstrapToken={AppHost.BootstrapToken}",
             .. FleetLabFixture.SettingsArgs(f.Lab.SettingsPath),
         ];
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AppHost.BootstrapToken);
         var since = DateTimeOffset.UtcNow.AddSeconds(-1);
         var first = Start(args);
         Process? second = null;

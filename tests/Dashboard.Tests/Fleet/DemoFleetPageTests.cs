@@ -41,7 +41,7 @@ public sealed class DemoFleetPageTests : IAsyncLifetime
         try
         {
             var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
-            await page.GotoAsync(host.BaseAddress.ToString());
+            await Wrangler.Dashboard.Tests.Browser.Browser.SignInAsync(page, host.BaseAddress, AppHost.OperatorName, host.OperatorPassword);
             await Assertions.Expect(page.Locator("#demo-banner")).ToBeVisibleAsync();
             await Assertions.Expect(page.Locator("tr.wr-row")).ToHaveCountAsync(masters.Length);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.Browser.ScreenshotPath("fleet-demo") });

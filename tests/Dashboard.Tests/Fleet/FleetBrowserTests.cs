@@ -23,7 +23,7 @@ public sealed class FleetBrowserTests(FleetLabFixture f) : IAsyncLifetime
     public async Task The_fleet_page_shows_a_state_change_without_reload_filters_to_out_of_sync_and_opens_a_master()
     {
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
-        await page.GotoAsync(f.App.BaseAddress.ToString());
+        await Browser.Browser.SignInAsync(page, f.App.BaseAddress, AppHost.OperatorName, f.App.OperatorPassword);
         await Browser.Browser.WaitForInteractiveAsync(page);
         foreach (var lm in f.Lab.Masters)
         {

@@ -53,7 +53,7 @@ public sealed class NodeHubClient : IAsyncDisposable
         }
     }
 
-    public static async Task<NodeHubClient> StartAsync(Uri baseAddress, TimeSpan timeout)
+    public static async Task<NodeHubClient> StartAsync(Uri baseAddress, TimeSpan timeout, string? token = AppHost.BootstrapToken)
     {
         await EnsureInstalledAsync();
         var start = new ProcessStartInfo("node")
@@ -64,6 +64,11 @@ public sealed class NodeHubClient : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (token is not null)
+        {
+            start.Environment["WRANGLER_TOKEN"] = token;
+        }
+
         foreach (var arg in new[] { "hub-client.mjs", baseAddress.ToString(), ((int)timeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(arg);

@@ -16,7 +16,8 @@ const timeoutSeconds = Number(timeoutArg ?? 120);
 const emit = (type, body = {}) => process.stdout.write(JSON.stringify({ type, ...body }) + "\n");
 
 const connection = new signalR.HubConnectionBuilder()
-    .withUrl(new URL("/hubs/fleet", baseUrl).toString())
+    // The API token comes from the environment so it never shows in a process list.
+    .withUrl(new URL("/hubs/fleet", baseUrl).toString(), { accessTokenFactory: () => process.env.WRANGLER_TOKEN ?? "" })
     .configureLogging(signalR.LogLevel.Warning)
     .build();
 

@@ -1,0 +1,140 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Wrangler.Core.Persistence;
+
+namespace Wrangler.Core.Auth;
+
+public enum SignInOutcome
+{
+    Succeeded,
+    Failed,
+    Throttled,
+}
+
+public sealed record SignInResult(SignInOutcome Outcome, UserAccount? Account = null, TimeSpan? RetryAfter = null);
+
+public sealed record UserView(long Id, string Name, Role Role, DateTimeOffset CreatedAt, bool Disabled);
+
+/// <summary>Local accounts: create, verify a password (throttled and audited), enable or disable.</summary>
+public sealed class AccountService(IDbContextFactory<WranglerDb> dbs, SignInThrottle throttle, TimeProvider time)
+{
+    public const int MinPasswordLength = 12;
+
+    private static readonly PasswordHasher<UserAccount> Hasher = new();
+
+    // Verifying against this when the name is unknown keeps the time the same, so timing does not reveal which names exist.
+    private static readonly string DummyHash = Hasher.HashPassword(new UserAccount { Name = "", PasswordHash = "" }, Guid.NewGuid().ToString());
+
+    public async Task<SignInResult> SignInAsync(string name, string password, string? address, CancellationToken ct)
+    {
+        name = name.Trim();
+        var key = SignInThrottle.Key(name, address);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        if (throttle.RetryAfter(key) is { } wait)
+        {
+            await AuditAsync(db, name, "auth.signin.throttled", $"refused without checking the password; retry in {Math.Ceiling(wait.TotalSeconds)} s", address, ct);
+            return new SignInResult(SignInOutcome.Throttled, RetryAfter: wait);
+        }
+
+        var account = await db.Users.FirstOrDefaultAsync(u => u.Name == name, ct);
+        var verdict = Hasher.VerifyHashedPassword(account ?? new UserAccount { Name = name, PasswordHash = "" }, account?.PasswordHash ?? DummyHash, password);
+        if (account is null || account.Disabled || verdict == PasswordVerificationResult.Failed)
+        {
+            throttle.Failed(key);
+            await AuditAsync(db, name, "auth.signin.failed", account is { Disabled: true } ? "account disabled" : "wrong name or password", address, ct);
+            return new SignInResult(SignInOutcome.Failed);
+        }
+
+        if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            account.PasswordHash = Hasher.HashPassword(account, password);
+        }
+
+        throttle.Succeeded(key);
+        await AuditAsync(db, account.Name, "auth.signin", null, address, ct);
+        return new SignInResult(SignInOutcome.Succeeded, account);
+    }
+
+    public async Task<UserView> CreateAsync(string name, string password, Role role, string actor, CancellationToken ct)
+    {
+        name = name.Trim();
+        if (name.Length is 0 or > 100 || name.Any(char.IsControl))
+        {
+            throw new AuthRefusedException("a name is 1 to 100 printable characters");
+        }
+
+        if (password.Length < MinPasswordLength)
+        {
+            throw new AuthRefusedException($"a password has at least {MinPasswordLength} characters");
+        }
+
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        if (await db.Users.AnyAsync(u => u.Name == name, ct))
+        {
+            throw new AuthRefusedException($"an account named '{name}' exists", 409);
+        }
+
+        var account = new UserAccount { Name = name, PasswordHash = "", Role = role, CreatedAt = time.GetUtcNow() };
+        account.PasswordHash = Hasher.HashPassword(account, password);
+        db.Users.Add(account);
+        db.AuditEvents.Add(new AuditEvent { At = time.GetUtcNow(), Actor = actor, Kind = "auth.user.create", Subject = $"user {name}", Detail = role.Name() });
+        await db.SaveChangesAsync(ct);
+        return View(account);
+    }
+
+    public async Task<UserView?> SetDisabledAsync(string name, bool disabled, string actor, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var account = await db.Users.FirstOrDefaultAsync(u => u.Name == name, ct);
+        if (account is null)
+        {
+            return null;
+        }
+
+        account.Disabled = disabled;
+        db.AuditEvents.Add(new AuditEvent { At = time.GetUtcNow(), Actor = actor, Kind = disabled ? "auth.user.disable" : "auth.user.enable", Subject = $"user {name}" });
+        await db.SaveChangesAsync(ct);
+        return View(account);
+    }
+
+    public async Task<IReadOnlyList<UserView>> ListAsync(CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return [.. (await db.Users.AsNoTracking().OrderBy(u => u.Name).ToListAsync(ct)).Select(View)];
+    }
+
+    /// <summary>The account as it is now, for checking that a session's account still exists, is enabled and has the same role.</summary>
+    public async Task<UserView?> FindAsync(string name, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Users.AsNoTracking().Where(u => u.Name == name).Select(u => new UserView(u.Id, u.Name, u.Role, u.CreatedAt, u.Disabled)).FirstOrDefaultAsync(ct);
+    }
+
+    public async Task<bool> AnyAsync(CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Users.AnyAsync(ct);
+    }
+
+    public async Task AuditSignOutAsync(string name, string? address, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        await AuditAsync(db, name, "auth.signout", null, address, ct);
+    }
+
+    private async Task AuditAsync(WranglerDb db, string actor, string kind, string? detail, string? address, CancellationToken ct)
+    {
+        // The name a stranger typed is stored as typed but bounded; it is shown as text, never as markup.
+        var who = actor.Length > 200 ? actor[..200] : actor;
+        db.AuditEvents.Add(new AuditEvent { At = time.GetUtcNow(), Actor = who, Kind = kind, Subject = $"from {address ?? "unknown address"}", Detail = detail });
+        await db.SaveChangesAsync(ct);
+    }
+
+    private static UserView View(UserAccount a) => new(a.Id, a.Name, a.Role, a.CreatedAt, a.Disabled);
+}
+
+/// <summary>A refused account or token change, with the HTTP status it maps to.</summary>
+public sealed class AuthRefusedException(string message, int statusCode = 400) : Exception(message)
+{
+    public int StatusCode { get; } = statusCode;
+}

@@ -1,0 +1,238 @@
+using Microsoft.Extensions.DependencyInjection;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Wrangler.Core.Auth;
+
+namespace Wrangler.Dashboard.Tests.Auth;
+
+/// <summary>Every API endpoint × every kind of caller: the server, not the UI, decides who may do what.</summary>
+public sealed class AuthMatrixTests : IAsyncLifetime
+{
+    private AppHost host = null!;
+
+    public async Task InitializeAsync() => host = await AppHost.StartAsync("--Wrangler:Demo:Seed=7");
+
+    public async Task DisposeAsync() => await host.DisposeAsync();
+
+    private enum Caller
+    {
+        Anonymous,
+        Viewer,
+        Operator,
+        Admin,
+        Revoked,
+    }
+
+    private sealed record Endpoint(string Method, string Path, Role Needs, object? Body = null);
+
+    [Fact]
+    public async Task Every_endpoint_answers_each_caller_with_the_right_status()
+    {
+        var masters = (await host.Client.GetFromJsonAsync<JsonElement[]>("/api/v1/masters"))!;
+        var master = masters[0].GetProperty("name").GetString()!;
+        var campaign = await CreateCampaignAsync(master);
+        var (dummyToken, _) = await host.CreateTokenAsync("to-be-revoked-by-admin", Role.Viewer);
+        await host.CreateUserAsync("dummy-user", Role.Viewer);
+        var request = new { kind = "gracefulRestart", selector = new { names = new[] { master } } };
+
+        Endpoint[] endpoints =
+        [
+            new("GET", "/api/v1/masters", Role.Viewer),
+            new("GET", $"/api/v1/masters/{master}", Role.Viewer),
+            new("GET", "/api/v1/inventory", Role.Viewer),
+            new("GET", "/api/v1/campaigns", Role.Viewer),
+            new("GET", $"/api/v1/campaigns/{campaign}", Role.Viewer),
+            new("POST", "/api/v1/campaigns/preview", Role.Operator, request),
+            new("POST", "/api/v1/campaigns", Role.Operator, request),
+            new("POST", $"/api/v1/campaigns/{campaign}/pause", Role.Operator, new { }),
+            new("POST", $"/api/v1/campaigns/{campaign}/resume", Role.Operator, new { }),
+            new("POST", $"/api/v1/campaigns/{campaign}/masters/{master}/escalate", Role.Operator),
+            new("POST", $"/api/v1/campaigns/{campaign}/masters/{master}/retry", Role.Operator),
+            new("POST", $"/api/v1/campaigns/{campaign}/masters/{master}/skip", Role.Operator),
+            new("POST", $"/api/v1/campaigns/{campaign}/approve", Role.Operator, new { }),
+            new("POST", $"/api/v1/campaigns/{campaign}/abort", Role.Operator, new { reason = "matrix" }),
+            new("GET", "/api/v1/audit?kind=auth.", Role.Viewer),
+            new("GET", "/api/v1/audit/csv", Role.Viewer),
+            new("GET", "/api/v1/tokens", Role.Admin),
+            new("POST", "/api/v1/tokens", Role.Admin, new { name = "matrix", role = "viewer" }),
+            new("DELETE", $"/api/v1/tokens/{dummyToken}", Role.Admin),
+            new("GET", "/api/v1/users", Role.Admin),
+            new("POST", "/api/v1/users", Role.Admin, new { name = "matrix-user", password = "a-long-enough-password", role = "viewer" }),
+            new("POST", "/api/v1/users/dummy-user/disable", Role.Admin),
+            new("POST", "/api/v1/users/dummy-user/enable", Role.Admin),
+        ];
+
+        var (revokedId, revokedSecret) = await host.CreateTokenAsync("revoked", Role.Admin);
+        await host.Services.GetRequiredService<TokenService>().RevokeAsync(revokedId, "test", CancellationToken.None);
+        var clients = new Dictionary<Caller, HttpClient>
+        {
+            [Caller.Anonymous] = host.NewClient(),
+            [Caller.Viewer] = host.NewClient((await host.CreateTokenAsync("viewer", Role.Viewer)).Secret),
+            [Caller.Operator] = host.NewClient((await host.CreateTokenAsync("operator", Role.Operator)).Secret),
+            [Caller.Admin] = host.NewClient((await host.CreateTokenAsync("admin", Role.Admin)).Secret),
+            [Caller.Revoked] = host.NewClient(revokedSecret),
+        };
+
+        var failures = new List<string>();
+        foreach (var caller in Enum.GetValues<Caller>())
+        {
+            foreach (var e in endpoints)
+            {
+                using var msg = new HttpRequestMessage(new HttpMethod(e.Method), e.Path) { Content = e.Body is null ? null : JsonContent.Create(e.Body) };
+                using var resp = await clients[caller].SendAsync(msg);
+                var status = (int)resp.StatusCode;
+                var ok = Expected(caller, e.Needs) switch
+                {
+                    401 => status == 401,
+                    403 => status == 403,
+                    // Allowed: any answer but an authentication or authorization refusal (404, 409 for a state that forbids the action).
+                    _ => status is not (401 or 403) && status < 500,
+                };
+                if (!ok)
+                {
+                    failures.Add($"{caller,-9} {e.Method,-6} {e.Path}: {status}, expected {Expected(caller, e.Needs)}");
+                }
+            }
+        }
+
+        foreach (var c in clients.Values)
+        {
+            c.Dispose();
+        }
+
+        Assert.True(failures.Count == 0, string.Join('\n', failures));
+    }
+
+    private static int Expected(Caller caller, Role needs) => caller switch
+    {
+        Caller.Anonymous or Caller.Revoked => 401,
+        Caller.Viewer => needs == Role.Viewer ? 200 : 403,
+        Caller.Operator => needs <= Role.Operator ? 200 : 403,
+        _ => 200,
+    };
+
+    [Fact]
+    public async Task Health_openapi_and_login_stay_anonymous_and_pages_redirect_to_login()
+    {
+        using var anon = host.NewClient();
+        Assert.Equal(HttpStatusCode.OK, (await anon.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anon.GetAsync("/openapi/v1.json")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anon.GetAsync("/login")).StatusCode);
+        foreach (var page in new[] { "/", "/campaigns", "/audit", "/campaigns/new" })
+        {
+            var resp = await anon.GetAsync(page);
+            Assert.Equal(HttpStatusCode.Redirect, resp.StatusCode);
+            Assert.StartsWith("/login", resp.Headers.Location!.AbsolutePath);
+        }
+
+        var api = await anon.GetAsync("/api/v1/masters");
+        Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
+        Assert.Equal("Bearer", api.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    [Fact]
+    public async Task Token_last_use_is_recorded_and_revocation_is_immediate()
+    {
+        using var create = await host.Client.PostAsJsonAsync("/api/v1/tokens", new { name = "ci", role = "operator" });
+        Assert.Equal(HttpStatusCode.Created, create.StatusCode);
+        var created = await create.Content.ReadFromJsonAsync<JsonElement>();
+        var secret = created.GetProperty("token").GetString()!;
+        var id = created.GetProperty("id").GetInt64();
+
+        using var ci = host.NewClient(secret);
+        Assert.Equal(HttpStatusCode.OK, (await ci.GetAsync("/api/v1/masters")).StatusCode);
+        var listed = (await host.Client.GetFromJsonAsync<JsonElement[]>("/api/v1/tokens"))!.Single(t => t.GetProperty("id").GetInt64() == id);
+        Assert.Equal(JsonValueKind.String, listed.GetProperty("lastUsedAt").ValueKind);
+        Assert.DoesNotContain(secret, listed.ToString());
+
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.DeleteAsync($"/api/v1/tokens/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await ci.GetAsync("/api/v1/masters")).StatusCode);
+
+        var kinds = await AuditKindsAsync();
+        Assert.Contains("auth.token.create", kinds);
+        Assert.Contains("auth.token.revoke", kinds);
+    }
+
+    [Fact]
+    public async Task A_signed_in_cookie_reads_the_api_but_cannot_write_through_it()
+    {
+        using var browser = new SignedInClient(host);
+        await browser.SignInAsync(AppHost.OperatorName, host.OperatorPassword);
+        Assert.Equal(HttpStatusCode.OK, (await browser.Client.GetAsync("/api/v1/masters")).StatusCode);
+        // A cross-site form or fetch carries only the cookie; writes need a bearer token, so it is refused.
+        using var forged = await browser.Client.PostAsJsonAsync("/api/v1/campaigns/preview", new { kind = "restart", selector = new { roles = new[] { "tests" } } });
+        Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+    }
+
+    [Fact]
+    public async Task Login_without_the_antiforgery_token_is_refused()
+    {
+        using var anon = host.NewClient();
+        using var resp = await anon.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["name"] = AppHost.OperatorName, ["password"] = host.OperatorPassword }));
+        Assert.Equal(HttpStatusCode.BadRequest, resp.StatusCode);
+        Assert.DoesNotContain(resp.Headers.TryGetValues("Set-Cookie", out var set) ? set : [], c => c.StartsWith("wrangler.auth", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Ten_wrong_passwords_in_a_row_are_slowed_down_and_audited()
+    {
+        var password = await host.CreateUserAsync("mallory-target", Role.Viewer);
+        using var browser = new SignedInClient(host);
+        var statuses = new List<int>();
+        for (var i = 0; i < 10; i++)
+        {
+            using var resp = await browser.PostLoginAsync("mallory-target", $"guess-{i}");
+            statuses.Add((int)resp.StatusCode);
+            if (i >= 5)
+            {
+                Assert.True(resp.Headers.RetryAfter?.Delta > TimeSpan.Zero, $"attempt {i + 1}: no Retry-After");
+            }
+        }
+
+        Assert.Equal([401, 401, 401, 401, 401, 429, 429, 429, 429, 429], statuses);
+
+        // Locked out: even the right password is not checked until the lockout ends.
+        using (var right = await browser.PostLoginAsync("mallory-target", password))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
+        }
+
+        var kinds = await AuditKindsAsync("mallory-target");
+        Assert.Equal(5, kinds.Count(k => k == "auth.signin.failed"));
+        Assert.Equal(6, kinds.Count(k => k == "auth.signin.throttled"));
+
+        // The same, as the audit filter and its CSV export show them.
+        var filtered = (await host.Client.GetFromJsonAsync<JsonElement[]>("/api/v1/audit?actor=mallory-target&kind=auth.signin"))!;
+        Assert.Equal(11, filtered.Length);
+        var csv = await host.Client.GetStringAsync("/api/v1/audit/csv?actor=mallory-target&kind=auth.signin.failed");
+        Assert.Equal(6, csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.StartsWith("at,actor,kind,subject,detail", csv);
+    }
+
+    [Fact]
+    public async Task A_successful_sign_in_sets_a_strict_httponly_cookie_and_is_audited()
+    {
+        using var browser = new SignedInClient(host);
+        using var resp = await browser.PostLoginAsync(AppHost.OperatorName, host.OperatorPassword);
+        Assert.Equal(HttpStatusCode.Redirect, resp.StatusCode);
+        var cookie = resp.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("wrangler.auth=", StringComparison.Ordinal));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("auth.signin", await AuditKindsAsync(AppHost.OperatorName));
+    }
+
+    private async Task<long> CreateCampaignAsync(string master)
+    {
+        using var resp = await host.Client.PostAsJsonAsync("/api/v1/campaigns", new { kind = "gracefulRestart", selector = new { names = new[] { master } } });
+        Assert.Equal(HttpStatusCode.Created, resp.StatusCode);
+        return (await resp.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+    }
+
+    private async Task<List<string>> AuditKindsAsync(string? actor = null)
+    {
+        var dbs = host.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Wrangler.Core.Persistence.WranglerDb>>();
+        await using var db = await dbs.CreateDbContextAsync();
+        return [.. db.AuditEvents.Where(e => actor == null || e.Actor == actor).OrderBy(e => e.Id).Select(e => e.Kind)];
+    }
+}
