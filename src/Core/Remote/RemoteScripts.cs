@@ -107,16 +107,29 @@ internal static class RemoteScripts
         """;
 
     /// <summary>$1..: (name, dir, branch) per repo. Pull, then update to the branch tip; --check refuses to merge local changes.</summary>
-    public const string UpdateRepos = """
+    /// <summary>
+    /// Moves checkouts: "$1" is "update" (pull, then the tip of the given branch) or "restore" (no pull, the given
+    /// revision: the undo of an update whose config failed its check); then triples of name, dir, branch-or-revision.
+    /// </summary>
+    public const string Repos = """
+        mode=$1; shift
         while [ $# -ge 3 ]; do
-          name=$1; dir=$2; br=$3; shift 3
+          name=$1; dir=$2; target=$3; shift 3
           if [ -d "$dir/.hg" ]; then
             before=$(HGPLAIN=1 hg -R "$dir" id -i 2>/dev/null)
-            out=$(HGPLAIN=1 hg -R "$dir" pull -q 2>&1 && HGPLAIN=1 hg -R "$dir" update -q --check -r "$br" 2>&1); rc=$?
+            if [ "$mode" = update ]; then
+              out=$(HGPLAIN=1 hg -R "$dir" pull -q 2>&1 && HGPLAIN=1 hg -R "$dir" update -q --check -r "$target" 2>&1); rc=$?
+            else
+              out=$(HGPLAIN=1 hg -R "$dir" update -q --check -r "$target" 2>&1); rc=$?
+            fi
             after=$(HGPLAIN=1 hg -R "$dir" id -i 2>/dev/null)
           elif [ -e "$dir/.git" ]; then
             before=$(git -C "$dir" rev-parse --short=12 HEAD 2>/dev/null)
-            out=$(git -C "$dir" fetch -q origin "$br" 2>&1 && git -C "$dir" checkout -q "$br" 2>&1 && git -C "$dir" merge -q --ff-only "origin/$br" 2>&1); rc=$?
+            if [ "$mode" = update ]; then
+              out=$(git -C "$dir" fetch -q origin "$target" 2>&1 && git -C "$dir" checkout -q "$target" 2>&1 && git -C "$dir" merge -q --ff-only "origin/$target" 2>&1); rc=$?
+            else
+              out=$(git -C "$dir" checkout -q "$target" 2>&1); rc=$?
+            fi
             after=$(git -C "$dir" rev-parse --short=12 HEAD 2>/dev/null)
           else
             before=; after=; out="no hg or git checkout at $dir"; rc=1
@@ -127,24 +140,4 @@ internal static class RemoteScripts
         exit 0
         """;
 
-    /// <summary>Puts checkouts back to given revisions (no pull): undoes an update whose config failed its check.</summary>
-    public const string RestoreRepos = """
-        while [ $# -ge 3 ]; do
-          name=$1; dir=$2; rev=$3; shift 3
-          if [ -d "$dir/.hg" ]; then
-            before=$(HGPLAIN=1 hg -R "$dir" id -i 2>/dev/null)
-            out=$(HGPLAIN=1 hg -R "$dir" update -q --check -r "$rev" 2>&1); rc=$?
-            after=$(HGPLAIN=1 hg -R "$dir" id -i 2>/dev/null)
-          elif [ -e "$dir/.git" ]; then
-            before=$(git -C "$dir" rev-parse --short=12 HEAD 2>/dev/null)
-            out=$(git -C "$dir" checkout -q "$rev" 2>&1); rc=$?
-            after=$(git -C "$dir" rev-parse --short=12 HEAD 2>/dev/null)
-          else
-            before=; after=; out="no hg or git checkout at $dir"; rc=1
-          fi
-          printf '@@repo\t%s\t%s\t%s\t%s\n' "$name" "$rc" "$before" "$after"
-          printf '%s\n' "$out" | sed 's/^/  /'
-        done
-        exit 0
-        """;
 }

@@ -186,7 +186,7 @@ public sealed partial class SshMasterHost(ISshRunner runner, MasterInfo master, 
     }
 
     public Task<IReadOnlyList<RepoUpdateResult>> UpdateReposAsync(CancellationToken ct = default) =>
-        RunRepoScriptAsync(RemoteScripts.UpdateRepos, master.Repos.SelectMany(r => new[] { r.Name, r.Dir, r.Branch }), ct);
+        RunRepoScriptAsync("update", master.Repos.SelectMany(r => new[] { r.Name, r.Dir, r.Branch }), ct);
 
     public Task<IReadOnlyList<RepoUpdateResult>> RestoreReposAsync(IReadOnlyDictionary<string, string> revisions, CancellationToken ct = default)
     {
@@ -200,15 +200,15 @@ public sealed partial class SshMasterHost(ISshRunner runner, MasterInfo master, 
         }
 
         var args = master.Repos.Where(r => revisions.ContainsKey(r.Name)).SelectMany(r => new[] { r.Name, r.Dir, revisions[r.Name].TrimEnd('+') });
-        return RunRepoScriptAsync(RemoteScripts.RestoreRepos, args, ct);
+        return RunRepoScriptAsync("restore", args, ct);
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("^[0-9a-fA-F]{6,40}$")]
     private static partial System.Text.RegularExpressions.Regex RevisionPattern();
 
-    private async Task<IReadOnlyList<RepoUpdateResult>> RunRepoScriptAsync(string script, IEnumerable<string> args, CancellationToken ct)
+    private async Task<IReadOnlyList<RepoUpdateResult>> RunRepoScriptAsync(string mode, IEnumerable<string> args, CancellationToken ct)
     {
-        var r = await RunAsync(RemoteScripts.Argv(script, args), SlowTimeout, ct).ConfigureAwait(false);
+        var r = await RunAsync(RemoteScripts.Argv(RemoteScripts.Repos, [mode, .. args]), SlowTimeout, ct).ConfigureAwait(false);
         var results = new List<RepoUpdateResult>();
         string[]? head = null;
         var output = new List<string>();

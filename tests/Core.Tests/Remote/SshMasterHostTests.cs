@@ -151,7 +151,7 @@ public sealed class SshMasterHostTests
 
         var results = await host.UpdateReposAsync();
 
-        Assert.Equal(["sh", "buildbot-configs", "/builds/b1/buildbot-configs", "production", "tools", "/builds/b1/tools", "default"], runner.Calls[0].Argv.Skip(3));
+        Assert.Equal(["sh", "update", "buildbot-configs", "/builds/b1/buildbot-configs", "production", "tools", "/builds/b1/tools", "default"], runner.Calls[0].Argv.Skip(3));
         Assert.Equal(new RepoUpdateResult("buildbot-configs", "/builds/b1/buildbot-configs", "aaa", "bbb", true, ""), results[0]);
         Assert.True(results[0].Changed);
         Assert.False(results[1].Succeeded);
