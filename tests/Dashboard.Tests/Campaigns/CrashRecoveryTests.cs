@@ -35,7 +35,7 @@ public sealed class CrashRecoveryTests(CampaignLabFixture f)
         try
         {
             await WaitHealthyAsync(http);
-            var request = await f.Lab.ForceBuildAsync(m, 30);
+            var request = await f.Lab.ForceBuildAsync(m, 60);
             await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
 
             using var created = await http.PostAsJsonAsync("/api/v1/campaigns", new { kind = "gracefulRestart", selector = new { names = new[] { m.Name } } });
@@ -45,7 +45,7 @@ public sealed class CrashRecoveryTests(CampaignLabFixture f)
 
             // Kill it once the drain is under way (the clean shutdown has been asked for).
             await WaitAsync(http, id, c => Step(Master(c, m.Name), "drain").GetProperty("detail").GetString()?.StartsWith("draining for", StringComparison.Ordinal) == true,
-                "the drain under way", TimeSpan.FromSeconds(60));
+                "the drain under way", TimeSpan.FromSeconds(150));
             first.Kill(entireProcessTree: true);
             await first.WaitForExitAsync();
 

@@ -34,7 +34,7 @@ public sealed class FleetLabTests(FleetLabFixture f)
             await WorkerRpcAsync(m.ApiUrl, worker, "unpause");
         }
 
-        await f.EventuallyAsync(m.Name, j => Workers(j, "paused") == 0, "no paused worker after unpause");
+        await f.EventuallyAsync(m.Name, j => Workers(j, "paused") == 0, "no paused worker after unpause", TimeSpan.FromSeconds(30));
     }
 
     [Fact]
