@@ -23,7 +23,7 @@ public sealed class FleetLabFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        lab = await LabFleet.StartAsync(new LabOptions());
+        lab = await LabFleet.StartAsync(new LabOptions { StartTimeout = TimeSpan.FromMinutes(4) });
         OriginalInventory = await File.ReadAllTextAsync(lab.InventoryPath);
         app = await AppHost.StartAsync([.. SettingsArgs(lab.SettingsPath), $"--Wrangler:PollInterval={PollInterval:c}", "--Wrangler:PollTimeout=00:00:10"]);
 
