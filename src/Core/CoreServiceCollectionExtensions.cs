@@ -11,6 +11,7 @@ using Wrangler.Core.Integrations;
 using Wrangler.Core.Fleet;
 using Wrangler.Core.Persistence;
 using Wrangler.Core.Remote;
+using Wrangler.Core.Scheduling;
 
 namespace Wrangler.Core;
 
@@ -55,6 +56,12 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<CampaignService>();
         services.AddSingleton<StepRunner>();
         services.AddHostedService<CampaignRunner>();
+
+        services.AddOptions<SchedulingOptions>().Bind(configuration.GetSection(SchedulingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ScheduleService>();
+        services.AddSingleton<SchedulerHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<SchedulerHost>());
+        services.AddHostedService<UnattendedWatch>();
         return services;
     }
 

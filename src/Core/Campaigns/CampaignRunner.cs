@@ -101,6 +101,11 @@ public sealed class CampaignRunner(
                 Launch(c.Id, m.Id, request, ct);
             }
 
+            if (c.NotAfter is { } notAfter && time.GetUtcNow() >= notAfter && c.Masters.Any(m => m.State == MasterRunState.Pending))
+            {
+                await CutOffAsync(c, notAfter, ct);
+            }
+
             if (c.State == CampaignState.Running)
             {
                 await StartEligibleAsync(c, request, ct);
@@ -160,6 +165,40 @@ public sealed class CampaignRunner(
             m.State = MasterRunState.Running;
             inFlight++;
             Launch(c.Id, m.Id, request, ct);
+        }
+    }
+
+    /// <summary>A schedule's window closed: masters not yet started are skipped (named), in-flight ones finish.</summary>
+    private async Task CutOffAsync(CampaignRecord c, DateTimeOffset notAfter, CancellationToken ct)
+    {
+        var skipped = new List<string>();
+        await campaigns.UpdateAsync(c.Id, (db, rec) =>
+        {
+            foreach (var m in rec.Masters.Where(m => m.State == MasterRunState.Pending))
+            {
+                m.State = MasterRunState.Skipped;
+                m.Detail = $"not started: the window closed at {notAfter:u}";
+                m.EndedAt = time.GetUtcNow();
+                skipped.Add(m.Master);
+            }
+
+            if (skipped.Count > 0)
+            {
+                var text = $"window closed at {notAfter:u}; not started, skipped: {string.Join(", ", skipped)}";
+                rec.StateDetail = rec.StateDetail is null ? text : rec.StateDetail + " " + text;
+                db.AuditEvents.Add(new AuditEvent { At = time.GetUtcNow(), Actor = "wrangler", Kind = "campaign.windowClosed", Subject = $"campaign {c.Id}", Detail = text });
+            }
+
+            return Task.CompletedTask;
+        }, ct);
+        foreach (var m in c.Masters.Where(m => skipped.Contains(m.Master)))
+        {
+            m.State = MasterRunState.Skipped;
+        }
+
+        if (skipped.Count > 0)
+        {
+            await NotifyAsync(c.Id, "windowClosed", ct, detail: "skipped: " + string.Join(", ", skipped));
         }
     }
 

@@ -62,7 +62,8 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
         Volatile.Write(ref history, medians);
     }
 
-    public async Task<CampaignView> CreateAsync(CampaignRequest request, string actor, CancellationToken ct)
+    /// <param name="origin">Set by a schedule: its id, whose approval this is, and the end of its window.</param>
+    public async Task<CampaignView> CreateAsync(CampaignRequest request, string actor, CancellationToken ct, CampaignOrigin? origin = null)
     {
         request = request.Normalized();
         await RefreshHistoryAsync(ct);
@@ -103,6 +104,8 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
                 CreatedBy = actor,
                 CreatedAt = now,
                 Reason = request.Reason,
+                ScheduleId = origin?.ScheduleId,
+                NotAfter = origin?.NotAfter,
             };
             var bucketOf = fleet.Current.Masters.ToDictionary(m => m.Name, m => m.Master.Bucket);
             var slotInBucket = new Dictionary<string, int>();
@@ -128,7 +131,7 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
             if (request.Policy.Approval == ApprovalMode.None)
             {
                 record.State = CampaignState.Running;
-                record.ApprovedBy = actor;
+                record.ApprovedBy = origin?.ApprovedBy ?? actor;
                 record.ApprovedAt = now;
                 record.ApprovedThroughWave = int.MaxValue;
                 record.StartedAt = now;
@@ -144,7 +147,8 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
                 Kind = "campaign.created",
                 Subject = $"campaign {id}",
                 Detail = $"{request.Kind} of {names.Count} master(s) in {plan.Waves.Length} wave(s)" + (request.Reason is null ? "" : $"; reason: {request.Reason}")
-                         + (request.Policy.Approval == ApprovalMode.None ? "; pre-approved" : ""),
+                         + (request.Policy.Approval == ApprovalMode.None ? "; pre-approved" : "")
+                         + (origin is null ? "" : $" by {origin.ApprovedBy} (schedule {origin.ScheduleId})" + (origin.NotAfter is { } na ? $"; starts nothing after {na:u}" : "")),
             });
             await db.SaveChangesAsync(ct);
         }
@@ -316,5 +320,9 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
         JsonSerializer.Deserialize<CampaignPlan>(c.PlanJson, Json)!,
         [.. c.Masters.OrderBy(m => m.Wave).ThenBy(m => m.Bucket).Select(m => new CampaignMasterView(
             m.Id, m.Master, m.Bucket, m.Wave, m.State, m.Detail, m.StartedAt, m.EndedAt, m.PendingDecision,
-            [.. m.Steps.OrderBy(s => s.Seq).Select(s => new StepView(s.Id, s.Seq, s.Kind, s.State, s.StartedAt, s.EndedAt, s.Detail))]))]);
+            [.. m.Steps.OrderBy(s => s.Seq).Select(s => new StepView(s.Id, s.Seq, s.Kind, s.State, s.StartedAt, s.EndedAt, s.Detail))]))])
+    {
+        ScheduleId = c.ScheduleId,
+        NotAfter = c.NotAfter,
+    };
 }

@@ -34,7 +34,16 @@ public sealed record CampaignView(
     ImmutableArray<CampaignMasterView> Masters)
 {
     public bool IsActive => State is not (CampaignState.Succeeded or CampaignState.Failed or CampaignState.Aborted);
+
+    /// <summary>The schedule that started it, if any.</summary>
+    public long? ScheduleId { get; init; }
+
+    /// <summary>End of the schedule's window: masters not started by then are skipped.</summary>
+    public DateTimeOffset? NotAfter { get; init; }
 }
+
+/// <summary>Where a pre-approved campaign comes from: a schedule, the operator whose approval it carries, its window's end.</summary>
+public sealed record CampaignOrigin(long ScheduleId, string ApprovedBy, DateTimeOffset? NotAfter);
 
 /// <summary>A person's answer for one master: hard stop a held drain, run a failed master again, or leave it out.</summary>
 public enum MasterDecision

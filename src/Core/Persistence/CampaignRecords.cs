@@ -28,6 +28,13 @@ public sealed class CampaignRecord
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? EndedAt { get; set; }
     public string? Reason { get; set; }
+
+    /// <summary>The schedule that started this campaign; null for one a person or automation created.</summary>
+    public long? ScheduleId { get; set; }
+
+    /// <summary>The end of a schedule's window: masters not started by then are skipped, in-flight ones finish.</summary>
+    public DateTimeOffset? NotAfter { get; set; }
+
     public List<CampaignMasterRecord> Masters { get; set; } = [];
 }
 

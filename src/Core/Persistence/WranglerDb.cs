@@ -15,6 +15,8 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
     public DbSet<LedgerEntryRecord> Ledger => Set<LedgerEntryRecord>();
     public DbSet<Auth.UserAccount> Users => Set<Auth.UserAccount>();
     public DbSet<Auth.ApiToken> Tokens => Set<Auth.ApiToken>();
+    public DbSet<ScheduleRecord> Schedules => Set<ScheduleRecord>();
+    public DbSet<ExcludedDateRecord> ExcludedDates => Set<ExcludedDateRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -29,6 +31,7 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
         builder.Properties<Campaigns.StepKind>().HaveConversion<string>().HaveMaxLength(40);
         builder.Properties<LedgerEffect>().HaveConversion<string>().HaveMaxLength(40);
         builder.Properties<Auth.Role>().HaveConversion<string>().HaveMaxLength(20);
+        builder.Properties<Scheduling.MisfirePolicy>().HaveConversion<string>().HaveMaxLength(20);
     }
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -61,6 +64,7 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
             e.HasIndex(x => x.State);
             e.Property(x => x.CreatedBy).HasMaxLength(200);
             e.Property(x => x.ApprovedBy).HasMaxLength(200);
+            e.HasIndex(x => x.ScheduleId);
             e.HasMany(x => x.Masters).WithOne().HasForeignKey(x => x.CampaignId);
         });
         b.Entity<CampaignMasterRecord>(e =>
@@ -102,6 +106,22 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
             e.HasIndex(x => x.Hash).IsUnique();
             e.Property(x => x.Name).HasMaxLength(100);
             e.Property(x => x.Hash).HasMaxLength(64);
+            e.Property(x => x.CreatedBy).HasMaxLength(200);
+        });
+        b.Entity<ScheduleRecord>(e =>
+        {
+            e.ToTable("Schedules");
+            e.HasIndex(x => x.Name).IsUnique();
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.Cron).HasMaxLength(200);
+            e.Property(x => x.TimeZone).HasMaxLength(100);
+            e.Property(x => x.Owner).HasMaxLength(200);
+        });
+        b.Entity<ExcludedDateRecord>(e =>
+        {
+            e.ToTable("ExcludedDates");
+            e.HasIndex(x => x.Date).IsUnique();
+            e.Property(x => x.Reason).HasMaxLength(200);
             e.Property(x => x.CreatedBy).HasMaxLength(200);
         });
     }

@@ -1,0 +1,188 @@
+using System.Collections.Immutable;
+using Quartz;
+using Quartz.Impl.Calendar;
+using Wrangler.Core.Campaigns;
+
+namespace Wrangler.Core.Scheduling;
+
+/// <summary>What a fire of a schedule should do: start a campaign with a deadline, or record why not.</summary>
+public sealed record FireDecision(bool Run, DateTimeOffset? Occurrence, DateTimeOffset? NotAfter, string Reason);
+
+/// <summary>Pure rules of schedules: validation, next fire times, and what a late fire does. No clock of its own.</summary>
+public static class ScheduleRules
+{
+    public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(7);
+
+    public static IReadOnlyList<string> Validate(ScheduleSpec spec)
+    {
+        var problems = new List<string>();
+        var name = spec.Name?.Trim() ?? "";
+        if (name.Length == 0)
+        {
+            problems.Add("name is required");
+        }
+        else if (name.Length > 100 || name.Any(char.IsControl))
+        {
+            problems.Add("name must be at most 100 characters, without control characters");
+        }
+
+        if (CronProblem(spec.Cron) is { } cron)
+        {
+            problems.Add(cron);
+        }
+
+        if (ZoneProblem(spec.TimeZone) is { } zone)
+        {
+            problems.Add(zone);
+        }
+
+        if (spec.Window < TimeSpan.FromSeconds(1) || spec.Window > MaxWindow)
+        {
+            problems.Add($"window must be between 00:00:01 and {MaxWindow:c}");
+        }
+
+        if (!Enum.IsDefined(spec.Misfire))
+        {
+            problems.Add("misfire must be runLate or skip");
+        }
+
+        var request = ToRequest(spec);
+        problems.AddRange(CampaignPlanner.Validate(request));
+        if (request.Selector is { } s && CampaignPlanner.IsEmpty(s))
+        {
+            // Unattended and pre-approved: "everything" must be said by naming roles, buckets or datacentres.
+            problems.Add("an unattended schedule must select masters by name, role, bucket or datacentre");
+        }
+
+        return problems;
+    }
+
+    /// <summary>The campaign a schedule fires: its template with approval "none" (the schedule's owner approved it).</summary>
+    public static CampaignRequest ToRequest(ScheduleSpec spec) =>
+        new CampaignRequest(spec.Kind, spec.Selector, (spec.Policy ?? new CampaignPolicy()) with { Approval = ApprovalMode.None },
+            spec.Reason ?? $"schedule {spec.Name?.Trim()}").Normalized();
+
+    public static string? CronProblem(string? cron)
+    {
+        if (string.IsNullOrWhiteSpace(cron))
+        {
+            return "cron is required (Quartz format: second minute hour day-of-month month day-of-week, e.g. \"0 0 22 ? * SUN\")";
+        }
+
+        try
+        {
+            CronExpression.ValidateExpression(cron.Trim());
+            var next = new CronExpression(cron.Trim()).GetNextValidTimeAfter(DateTimeOffset.UnixEpoch);
+            return next is null ? $"cron \"{cron.Trim()}\" never fires" : null;
+        }
+        catch (FormatException ex)
+        {
+            return $"cron \"{cron.Trim()}\" is not valid: {ex.Message}";
+        }
+    }
+
+    public static string? ZoneProblem(string? zone)
+    {
+        if (string.IsNullOrWhiteSpace(zone))
+        {
+            return "time zone is required (an IANA id such as America/Los_Angeles or UTC)";
+        }
+
+        try
+        {
+            TimeZoneInfo.FindSystemTimeZoneById(zone.Trim());
+            return null;
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return $"time zone \"{zone.Trim()}\" is unknown (use an IANA id such as America/Los_Angeles or UTC)";
+        }
+    }
+
+    public static CronExpression Cron(string cron, string zone) => new(cron.Trim()) { TimeZone = TimeZoneInfo.FindSystemTimeZoneById(zone.Trim()) };
+
+    /// <summary>The Quartz calendar a schedule's trigger is modified by: the excluded dates, read in the schedule's zone.</summary>
+    public static HolidayCalendar Calendar(string zone, IEnumerable<DateOnly> excluded)
+    {
+        var cal = new HolidayCalendar { TimeZone = TimeZoneInfo.FindSystemTimeZoneById(zone.Trim()), Description = "Wrangler excluded dates" };
+        foreach (var d in excluded)
+        {
+            cal.AddExcludedDate(d.ToDateTime(TimeOnly.MinValue));
+        }
+
+        return cal;
+    }
+
+    public static ImmutableArray<DateTimeOffset> NextFireTimes(string cron, string zone, IEnumerable<DateOnly> excluded, DateTimeOffset after, int count)
+    {
+        var expr = Cron(cron, zone);
+        var cal = Calendar(zone, excluded);
+        var list = ImmutableArray.CreateBuilder<DateTimeOffset>();
+        var t = after;
+
+        // Bounded: a cron that only fires on excluded days must not loop for ever.
+        for (var i = 0; i < 10_000 && list.Count < count; i++)
+        {
+            if (expr.GetNextValidTimeAfter(t) is not { } next)
+            {
+                break;
+            }
+
+            if (cal.IsTimeIncluded(next))
+            {
+                list.Add(next);
+            }
+
+            t = next;
+        }
+
+        return list.ToImmutable();
+    }
+
+    /// <summary>
+    /// Decides a fire. <paramref name="scheduled"/> is Quartz's scheduled time: the cron time itself, or (for a misfire
+    /// fired "once now") possibly the time of the late fire; then the latest cron time within the window is the one
+    /// that fires. A fire later than <paramref name="misfireThreshold"/> is a misfire and follows the policy.
+    /// </summary>
+    public static FireDecision Decide(string cron, string zone, IEnumerable<DateOnly> excluded, TimeSpan window, MisfirePolicy policy, TimeSpan misfireThreshold,
+        DateTimeOffset scheduled, DateTimeOffset now)
+    {
+        var expr = Cron(cron, zone);
+        var cal = Calendar(zone, excluded);
+        DateTimeOffset? occurrence = expr.IsSatisfiedBy(scheduled) ? scheduled : null;
+        if (occurrence is null)
+        {
+            for (var t = expr.GetNextValidTimeAfter(now - window - TimeSpan.FromSeconds(1)); t is { } x && x <= now; t = expr.GetNextValidTimeAfter(x))
+            {
+                if (cal.IsTimeIncluded(x))
+                {
+                    occurrence = x;
+                }
+            }
+        }
+
+        if (occurrence is not { } at)
+        {
+            return new FireDecision(false, null, null, $"no fire time of the schedule within the last {window:c}: nothing to run late");
+        }
+
+        if (!cal.IsTimeIncluded(at))
+        {
+            return new FireDecision(false, at, null, $"{at:u} is an excluded date");
+        }
+
+        var deadline = at + window;
+        if (now >= deadline)
+        {
+            return new FireDecision(false, at, deadline, $"the window of the fire time {at:u} closed at {deadline:u}");
+        }
+
+        var late = now - at;
+        if (late > misfireThreshold && policy == MisfirePolicy.Skip)
+        {
+            return new FireDecision(false, at, deadline, $"the fire time {at:u} was missed by {late:hh\\:mm\\:ss} and the misfire policy is skip");
+        }
+
+        return new FireDecision(true, at, deadline, late > misfireThreshold ? $"running late ({late:hh\\:mm\\:ss} after {at:u}), within the window" : "on time");
+    }
+}

@@ -1,0 +1,12 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Wrangler.Core.Scheduling;
+
+public sealed class SchedulingOptions
+{
+    public const string Section = "Wrangler:Scheduling";
+
+    /// <summary>How late a fire may be before it counts as missed and follows the schedule's misfire policy.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromMinutes(1);
+}
