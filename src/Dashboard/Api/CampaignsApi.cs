@@ -24,12 +24,22 @@ public sealed record CampaignDto(
     CampaignPolicy Policy,
     IReadOnlyList<CampaignMasterDto> Masters)
 {
+    /// <summary>The schedule that started it (null for a person's or automation's campaign).</summary>
+    public long? ScheduleId { get; init; }
+
+    /// <summary>End of the schedule's window: masters not started by then are skipped.</summary>
+    public DateTimeOffset? NotAfter { get; init; }
+
     public static CampaignDto From(CampaignView v) => new(
         v.Id, v.Kind, v.State, v.StateDetail, v.CreatedBy, v.CreatedAt, v.ApprovedBy, v.ApprovedAt, v.Reason,
         [.. v.Plan.Waves.Select(w => (IReadOnlyList<string>)[.. w])],
         v.Request.Policy,
         [.. v.Masters.Select(m => new CampaignMasterDto(m.Name, m.Bucket, m.Wave, m.State, m.Detail, m.PendingDecision,
-            [.. m.Steps.Select(s => new StepDto(s.Kind, s.State, s.StartedAt, s.EndedAt, s.Detail))]))]);
+            [.. m.Steps.Select(s => new StepDto(s.Kind, s.State, s.StartedAt, s.EndedAt, s.Detail))]))])
+    {
+        ScheduleId = v.ScheduleId,
+        NotAfter = v.NotAfter,
+    };
 }
 
 public sealed record ActionDto(string? Reason);
