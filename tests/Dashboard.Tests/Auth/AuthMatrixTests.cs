@@ -35,6 +35,8 @@ public sealed class AuthMatrixTests : IAsyncLifetime
         var (dummyToken, _) = await host.CreateTokenAsync("to-be-revoked-by-admin", Role.Viewer);
         await host.CreateUserAsync("dummy-user", Role.Viewer);
         var request = new { kind = "gracefulRestart", selector = new { names = new[] { master } } };
+        var scheduleBody = new { name = "matrix", kind = "restart", selector = new { names = new[] { master } }, cron = "0 0 22 ? * SUN", timeZone = "America/Los_Angeles", window = "01:00:00" };
+        var schedule = await CreateScheduleAsync(scheduleBody with { name = "matrix-target" });
 
         Endpoint[] endpoints =
         [
@@ -52,6 +54,19 @@ public sealed class AuthMatrixTests : IAsyncLifetime
             new("POST", $"/api/v1/campaigns/{campaign}/masters/{master}/skip", Role.Operator),
             new("POST", $"/api/v1/campaigns/{campaign}/approve", Role.Operator, new { }),
             new("POST", $"/api/v1/campaigns/{campaign}/abort", Role.Operator, new { reason = "matrix" }),
+            new("GET", "/api/v1/schedules", Role.Viewer),
+            new("GET", $"/api/v1/schedules/{schedule}", Role.Viewer),
+            new("GET", $"/api/v1/schedules/{schedule}/preview", Role.Viewer),
+            new("GET", "/api/v1/schedules/preview?cron=0%200%2022%20%3F%20*%20SUN&timeZone=UTC", Role.Viewer),
+            new("POST", "/api/v1/schedules", Role.Operator, scheduleBody),
+            new("PUT", $"/api/v1/schedules/{schedule}", Role.Operator, scheduleBody with { name = "matrix-target" }),
+            new("POST", $"/api/v1/schedules/{schedule}/disable", Role.Operator),
+            new("POST", $"/api/v1/schedules/{schedule}/enable", Role.Operator),
+            new("POST", $"/api/v1/schedules/{schedule}/run", Role.Operator),
+            new("GET", "/api/v1/calendars/excluded-dates", Role.Viewer),
+            new("POST", "/api/v1/calendars/excluded-dates", Role.Operator, new { date = "2026-12-25", reason = "holiday" }),
+            new("DELETE", "/api/v1/calendars/excluded-dates/2026-12-25", Role.Operator),
+            new("DELETE", $"/api/v1/schedules/{schedule}", Role.Operator),
             new("GET", "/api/v1/audit?kind=auth.", Role.Viewer),
             new("GET", "/api/v1/audit/csv", Role.Viewer),
             new("GET", "/api/v1/tokens", Role.Admin),
@@ -119,7 +134,7 @@ public sealed class AuthMatrixTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await anon.GetAsync("/healthz")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anon.GetAsync("/openapi/v1.json")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anon.GetAsync("/login")).StatusCode);
-        foreach (var page in new[] { "/", "/campaigns", "/audit", "/campaigns/new" })
+        foreach (var page in new[] { "/", "/campaigns", "/audit", "/campaigns/new", "/schedules" })
         {
             var resp = await anon.GetAsync(page);
             Assert.Equal(HttpStatusCode.Redirect, resp.StatusCode);
@@ -226,6 +241,13 @@ public sealed class AuthMatrixTests : IAsyncLifetime
     {
         using var resp = await host.Client.PostAsJsonAsync("/api/v1/campaigns", new { kind = "gracefulRestart", selector = new { names = new[] { master } } });
         Assert.Equal(HttpStatusCode.Created, resp.StatusCode);
+        return (await resp.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+    }
+
+    private async Task<long> CreateScheduleAsync(object body)
+    {
+        using var resp = await host.Client.PostAsJsonAsync("/api/v1/schedules", body);
+        Assert.True(resp.StatusCode == HttpStatusCode.Created, await resp.Content.ReadAsStringAsync());
         return (await resp.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
     }
 

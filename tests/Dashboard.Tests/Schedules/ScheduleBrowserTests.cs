@@ -1,0 +1,92 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Wrangler.Dashboard.Tests.Schedules;
+
+/// <summary>An operator creates a schedule on the Schedules page, with a preview of its next fire times; a viewer only reads.</summary>
+public sealed class ScheduleBrowserTests : IAsyncLifetime
+{
+    private AppHost host = null!;
+    private IPlaywright playwright = null!;
+    private IBrowser browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        host = await AppHost.StartAsync("--Wrangler:Demo:Seed=7");
+        (playwright, browser) = await Browser.Browser.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await browser.DisposeAsync();
+        playwright.Dispose();
+        await host.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_operator_previews_five_fire_times_creates_a_schedule_and_its_name_shows_as_text()
+    {
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 1000 }, TimezoneId = "Europe/Berlin" });
+        await Browser.Browser.SignInAsync(page, host.BaseAddress, AppHost.OperatorName, host.OperatorPassword, "/schedules");
+        await Browser.Browser.WaitForInteractiveAsync(page);
+        await Assertions.Expect(page.Locator("#viewer-zone")).ToContainTextAsync("Europe/Berlin");
+        await page.Locator("#new-schedule").ClickAsync();
+
+        const string name = "<script>window.pwned=1</script> tests sunday";
+        await page.Locator("#s-name").FillAsync(name);
+        await page.Locator("#s-roles").FillAsync("tests");
+        await page.Locator("#s-cron").FillAsync("0 0 22 ? * SUN");
+        await page.Locator("#s-zone").FillAsync("America/Los_Angeles");
+        await Assertions.Expect(page.Locator("#preview-words")).ToContainTextAsync("At 22:00, on Sunday");
+        await Assertions.Expect(page.Locator("#preview-times li")).ToHaveCountAsync(5);
+        // Sunday 22:00 in Los Angeles is Monday 07:00 in Berlin (winter).
+        await Assertions.Expect(page.Locator("#preview-times li").First).ToContainTextAsync("Sun");
+        await Assertions.Expect(page.Locator("#preview-times li").First).ToContainTextAsync("Mon");
+        await Assertions.Expect(page.Locator("#preview-times li").First).ToContainTextAsync("07:00 Europe/Berlin");
+
+        // A bad cron is explained at once and nothing is saved.
+        await page.Locator("#s-cron").FillAsync("0 0 25 ? * SUN");
+        await Assertions.Expect(page.Locator("#preview-problems")).ToContainTextAsync("not valid");
+        await page.Locator("#save-schedule").ClickAsync();
+        await Assertions.Expect(page.Locator("#schedule-error")).ToContainTextAsync("not valid");
+        await Assertions.Expect(page.Locator("#s-name")).ToHaveValueAsync(name);
+        await page.Locator("#s-cron").FillAsync("0 0 22 ? * SUN");
+        await Assertions.Expect(page.Locator("#preview-times li")).ToHaveCountAsync(5);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.Browser.ScreenshotPath("schedule-form"), FullPage = true });
+
+        await page.Locator("#save-schedule").ClickAsync();
+        var row = page.Locator("#schedules tr[data-schedule]");
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        await Assertions.Expect(row.Locator(".wr-schedule-name")).ToHaveTextAsync(name);
+        await Assertions.Expect(row).ToContainTextAsync("At 22:00, on Sunday");
+        await Assertions.Expect(row.Locator(".wr-fire-times li")).ToHaveCountAsync(3);
+        Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.pwned"));
+        Assert.Equal(0, await page.Locator("#schedules script").CountAsync());
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.Browser.ScreenshotPath("schedules"), FullPage = true });
+
+        var stored = (await host.Client.GetFromJsonAsync<JsonElement[]>("/api/v1/schedules"))!.Single();
+        Assert.Equal(name, stored.GetProperty("name").GetString());
+        Assert.Equal(AppHost.OperatorName, stored.GetProperty("owner").GetString());
+        Assert.Equal("none", stored.GetProperty("policy").GetProperty("approval").GetString());
+    }
+
+    [Fact]
+    public async Task A_viewer_sees_schedules_without_any_button_to_change_them()
+    {
+        using (var resp = await host.Client.PostAsJsonAsync("/api/v1/schedules", new
+        {
+            name = "viewer sees me", kind = "restart", selector = new { roles = new[] { "build" } }, cron = "0 0 22 ? * SUN", timeZone = "UTC", window = "01:00:00",
+        }))
+        {
+            Assert.True(resp.IsSuccessStatusCode, await resp.Content.ReadAsStringAsync());
+        }
+
+        var password = await host.CreateUserAsync("vera-viewer", Core.Auth.Role.Viewer);
+        var page = await browser.NewPageAsync();
+        await Browser.Browser.SignInAsync(page, host.BaseAddress, "vera-viewer", password, "/schedules");
+        await Browser.Browser.WaitForInteractiveAsync(page);
+        await Assertions.Expect(page.Locator("#schedules tr[data-schedule]")).ToHaveCountAsync(1);
+        Assert.Equal(0, await page.Locator("#new-schedule, .wr-run-now, .wr-toggle, .wr-edit, #add-date").CountAsync());
+    }
+}
