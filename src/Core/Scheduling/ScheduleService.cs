@@ -261,6 +261,16 @@ public sealed class ScheduleService(
     /// </summary>
     internal async Task CheckStoppedAsync(long campaignId, CancellationToken ct)
     {
+        // Called on every campaign change (each step, each progress line): a cheap look first, the whole campaign only
+        // for a schedule's.
+        await using (var probe = await dbs.CreateDbContextAsync(ct))
+        {
+            if (await probe.Campaigns.Where(c => c.Id == campaignId).Select(c => c.ScheduleId).FirstOrDefaultAsync(ct) is null)
+            {
+                return;
+            }
+        }
+
         var v = await campaigns.GetAsync(campaignId, ct);
         if (v?.ScheduleId is not { } scheduleId)
         {

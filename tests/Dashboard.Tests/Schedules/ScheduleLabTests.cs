@@ -114,6 +114,25 @@ public sealed class ScheduleLabTests(CampaignLabFixture f)
             var schedule = await f.App.Client.GetFromJsonAsync<JsonElement>($"/api/v1/schedules/{id}");
             Assert.Equal(run, schedule.GetProperty("stopped").GetProperty("campaignId").GetInt64());
 
+            // Where buildduty looks on Monday morning: the Schedules page and the Campaigns list, in red, with a link.
+            var (playwright, browser) = await Browser.Browser.LaunchAsync();
+            try
+            {
+                var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1440, Height = 900 } });
+                await Browser.Browser.SignInAsync(page, f.App.BaseAddress, AppHost.OperatorName, f.App.OperatorPassword, "/schedules");
+                var banner = page.Locator($".wr-stopped[data-schedule='{id}']");
+                await Microsoft.Playwright.Assertions.Expect(banner).ToContainTextAsync("stopped by itself");
+                await Microsoft.Playwright.Assertions.Expect(banner.Locator($"a[href='campaigns/{run}']")).ToHaveCountAsync(1);
+                await page.ScreenshotAsync(new() { Path = Browser.Browser.ScreenshotPath("schedules-stopped"), FullPage = true });
+                await page.GotoAsync(new Uri(f.App.BaseAddress, "/campaigns").ToString());
+                await Microsoft.Playwright.Assertions.Expect(page.Locator($".wr-unattended-stopped[data-campaign='{run}']")).ToContainTextAsync("held");
+            }
+            finally
+            {
+                await browser.DisposeAsync();
+                playwright.Dispose();
+            }
+
             // A person escalates on Monday; the master comes back and the campaign ends.
             await f.PostAsync($"/api/v1/campaigns/{run}/masters/{m.Name}/escalate", 202);
             var done = await f.WaitForCampaignAsync(run, c => State(c) is "succeeded" or "failed" or "parked", "the end", TimeSpan.FromMinutes(2));
