@@ -27,7 +27,11 @@ public sealed record ScheduleSpec(
     string? Reason = null);
 
 /// <summary>One past campaign of a schedule, for its "last runs".</summary>
-public sealed record ScheduleRun(long CampaignId, CampaignState State, string? StateDetail, DateTimeOffset CreatedAt, DateTimeOffset? EndedAt, DateTimeOffset? NotAfter, bool NeedsAttention);
+/// <param name="Attention">Why it waits for a person (parked, failed, a held drain); null when it needs nobody.</param>
+public sealed record ScheduleRun(long CampaignId, CampaignState State, string? StateDetail, DateTimeOffset CreatedAt, DateTimeOffset? EndedAt, DateTimeOffset? NotAfter, string? Attention)
+{
+    public bool NeedsAttention => Attention is not null;
+}
 
 public sealed record ScheduleView(
     long Id,

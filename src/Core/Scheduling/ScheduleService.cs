@@ -517,7 +517,9 @@ public sealed class ScheduleService(
         var list = await q.OrderByDescending(c => c.Id).Take(500).ToListAsync(ct);
         return list.GroupBy(c => c.ScheduleId!.Value).ToDictionary(g => g.Key, g => g.Take(10).Select(c => new ScheduleRun(
             c.Id, c.State, c.StateDetail, c.CreatedAt, c.EndedAt, c.NotAfter,
-            c.State is CampaignState.Parked or CampaignState.Failed || (c.EndedAt is null && c.Masters.Any(m => m.State == MasterRunState.Held)))).ToList());
+            c.State is CampaignState.Parked or CampaignState.Failed ? c.State.ToString().ToLowerInvariant()
+            : c.EndedAt is null && c.Masters.Any(m => m.State == MasterRunState.Held) ? "held: a drain is past its timeout on " + string.Join(", ", c.Masters.Where(m => m.State == MasterRunState.Held).Select(m => m.Master))
+            : null)).ToList());
     }
 
     private ScheduleView View(ScheduleRecord r, IReadOnlyList<DateOnly> excluded, List<ScheduleRun> runs)
