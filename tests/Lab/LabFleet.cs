@@ -602,7 +602,7 @@ public sealed class LabFleet : IAsyncDisposable
         if (Nagios is not null)
         {
             // Every lab master's hostname is 127.0.0.1, so Nagios knows them by master name.
-            wrangler["Nagios"] = new Dictionary<string, string> { ["CommandFile"] = Nagios.CommandFile, ["HostName"] = "{name}" };
+            wrangler["Nagios"] = new Dictionary<string, string> { ["CommandFile"] = Nagios.CommandFile, ["StatusFile"] = Nagios.StatusFile, ["HostName"] = "{name}" };
         }
 
         if (Allocator is not null)

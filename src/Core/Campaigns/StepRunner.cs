@@ -69,9 +69,13 @@ public sealed class StepRunner(
                 }
 
                 var length = c.Policy.DrainTimeout + VerifyTimeout + TimeSpan.FromMinutes(30);
-                await RecordAsync(c, LedgerEffect.DowntimeScheduled, $"downtime for {length}", ct);
-                await downtime.ScheduleAsync(c.Master, length, c.Actor, $"Wrangler campaign {c.CampaignId}: {c.Kind}", ct);
-                return StepOutcome.Ok($"downtime scheduled for {(int)length.TotalMinutes} min");
+
+                // The comment names campaign and master so the downtime can be found again, and told from a person's.
+                var comment = $"Wrangler campaign {c.CampaignId}: {c.Kind} of {c.Master.Name}";
+                await RecordAsync(c, LedgerEffect.DowntimeScheduled, new DowntimeHandle(comment, [], "").Serialize(), ct);
+                var handle = await downtime.ScheduleAsync(c.Master, length, c.Actor, comment, ct);
+                await SetLedgerDetailAsync(c, LedgerEffect.DowntimeScheduled, handle.Serialize(), ct);
+                return StepOutcome.Ok($"downtime scheduled for {(int)length.TotalMinutes} min; {handle.Detail}");
             case StepKind.CreateLock:
                 await RecordAsync(c, LedgerEffect.LockCreated, c.Master.ReconfigLockPath, ct);
                 return Expect(await host.CreateLockAsync(ct), "reconfig.lock created");
@@ -134,14 +138,15 @@ public sealed class StepRunner(
 
                 return StepOutcome.Ok(allocator.IsConfigured ? "enabled in the allocator" : "no allocator configured");
             case StepKind.EndDowntime:
+                var ended = "no monitoring configured";
                 if (downtime.IsConfigured)
                 {
-                    await downtime.EndAsync(c.Master, c.Actor, ct);
+                    ended = await downtime.EndAsync(c.Master, c.Actor, DowntimeHandle.TryParse(await LedgerDetailAsync(c, LedgerEffect.DowntimeScheduled, ct)), ct);
                     await UndoneAsync(c, LedgerEffect.DowntimeScheduled, ct);
                 }
 
                 monitor.SetCampaignStatus(c.Master.Name, null, null);
-                return StepOutcome.Ok(downtime.IsConfigured ? "downtime ended" : "no monitoring configured");
+                return StepOutcome.Ok(ended);
             default:
                 return StepOutcome.Fail($"step {kind} is not implemented");
         }
@@ -431,6 +436,25 @@ public sealed class StepRunner(
             db.Ledger.Add(new LedgerEntryRecord { CampaignId = c.CampaignId, Master = c.Master.Name, Effect = effect, CreatedAt = time.GetUtcNow(), Detail = detail });
             await db.SaveChangesAsync(ct);
         }
+    }
+
+    private async Task SetLedgerDetailAsync(StepContext c, LedgerEffect effect, string detail, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        foreach (var e in await db.Ledger.Where(l => l.CampaignId == c.CampaignId && l.Master == c.Master.Name && l.Effect == effect && l.UndoneAt == null).ToListAsync(ct))
+        {
+            e.Detail = detail;
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    private async Task<string?> LedgerDetailAsync(StepContext c, LedgerEffect effect, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Ledger.AsNoTracking()
+            .Where(l => l.CampaignId == c.CampaignId && l.Master == c.Master.Name && l.Effect == effect && l.UndoneAt == null)
+            .OrderByDescending(l => l.Id).Select(l => l.Detail).FirstOrDefaultAsync(ct);
     }
 
     private async Task UndoneAsync(StepContext c, LedgerEffect effect, CancellationToken ct)
