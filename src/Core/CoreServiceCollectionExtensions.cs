@@ -54,6 +54,7 @@ public static class CoreServiceCollectionExtensions
         services.AddWranglerIntegrations(configuration);
         services.AddSingleton<CampaignService>();
         services.AddSingleton<StepRunner>();
+        services.AddSingleton<StepOutputLog>();
         services.AddHostedService<CampaignRunner>();
         return services;
     }

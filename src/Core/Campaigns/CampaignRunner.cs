@@ -462,7 +462,7 @@ public sealed class CampaignRunner(
                         await downtime.EndAsync(info, "wrangler", DowntimeHandle.TryParse(e.Detail), ct);
                         break;
                     case LedgerEffect.ReposUpdated when e.Detail is not null:
-                        var back = await access.Host(info).RestoreReposAsync(StepRunner.ParseRevisions(e.Detail), ct);
+                        var back = await access.Host(info).RestoreReposAsync(StepRunner.ParseRevisions(e.Detail), ct: ct);
                         if (back.Any(r => !r.Succeeded))
                         {
                             throw new InvalidOperationException("putting checkouts back failed");

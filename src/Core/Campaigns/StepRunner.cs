@@ -37,6 +37,7 @@ public sealed class StepRunner(
     IAllocator allocator,
     IMonitoringDowntime downtime,
     IDbContextFactory<WranglerDb> dbs,
+    StepOutputLog output,
     TimeProvider time)
 {
     /// <summary>How often a drain or a start is looked at.</summary>
@@ -49,10 +50,11 @@ public sealed class StepRunner(
     {
         var host = access.Host(c.Master);
         var api = access.Api(c.Master);
+        var sink = output.Sink(c.CampaignId, c.Master.Name, kind);
         switch (kind)
         {
             case StepKind.PreCheck:
-                return await PreCheckAsync(c, host, api, ct);
+                return await PreCheckAsync(c, host, api, sink, ct);
             case StepKind.DisableInAllocator:
                 if (!allocator.IsConfigured)
                 {
@@ -80,37 +82,37 @@ public sealed class StepRunner(
                 await RecordAsync(c, LedgerEffect.LockCreated, c.Master.ReconfigLockPath, ct);
                 return Expect(await host.CreateLockAsync(ct), "reconfig.lock created");
             case StepKind.Drain:
-                return await DrainAsync(c, host, api, ct);
+                return await DrainAsync(c, host, api, sink, ct);
             case StepKind.HardStop:
-                return await HardStopAsync(c, host, ct);
+                return await HardStopAsync(c, host, sink, ct);
             case StepKind.Start:
-                return await StartAsync(c, host, ct);
+                return await StartAsync(c, host, sink, ct);
             case StepKind.Reboot:
                 monitor.SetCampaignStatus(c.Master.Name, MasterStatus.Starting, $"campaign {c.CampaignId}: rebooting");
-                return Expect(await host.RebootAsync(ct), "reboot command sent");
+                return Expect(await host.RebootAsync(sink, ct), "reboot command sent");
             case StepKind.WaitForHost:
-                return await WaitForHostAsync(c, host, ct);
+                return await WaitForHostAsync(c, host, sink, ct);
             case StepKind.UpdateRepos:
                 var current = await host.GetFactsAsync(0, ct);
                 var previous = string.Join('\n', current.Repos.Where(r => r.Revision is not null).Select(r => $"{r.Name}={r.Revision!.TrimEnd('+')}"));
                 await RecordAsync(c, LedgerEffect.ReposUpdated, previous, ct);
-                var updates = await host.UpdateReposAsync(ct);
+                var updates = await host.UpdateReposAsync(sink, ct);
                 var failed = updates.Where(u => !u.Succeeded).ToList();
                 var summary = string.Join("; ", updates.Select(u => $"{u.Name} {Short(u.Before)} → {Short(u.After)}"));
                 return failed.Count == 0 ? StepOutcome.Ok(summary) : StepOutcome.Fail("update failed: " + string.Join("; ", failed.Select(f => $"{f.Name}: {Last(f.Output)}")));
             case StepKind.CheckConfig:
-                var check = await host.CheckConfigAsync(ct);
+                var check = await host.CheckConfigAsync(sink, ct);
                 if (check.IsGood)
                 {
                     return StepOutcome.Ok("checkconfig passed");
                 }
 
                 // A config that does not check must not stay on disk: the next restart would load it.
-                var restored = await RestoreReposAsync(c, host, ct);
+                var restored = await RestoreReposAsync(c, host, ct, sink);
                 return StepOutcome.Fail("checkconfig failed: " + Last(check.Output, 6) + (restored is null ? "" : $"; checkouts put back ({restored})"));
             case StepKind.Reconfig:
                 monitor.SetCampaignStatus(c.Master.Name, MasterStatus.Reconfiguring, $"campaign {c.CampaignId}: reconfiguring");
-                var reconfig = await host.ReconfigAsync(TimeSpan.FromMinutes(5), ct);
+                var reconfig = await host.ReconfigAsync(TimeSpan.FromMinutes(5), sink, ct);
                 if (reconfig.Succeeded)
                 {
                     // The new revisions are now what the master runs: nothing to put back any more.
@@ -152,7 +154,7 @@ public sealed class StepRunner(
         }
     }
 
-    private async Task<StepOutcome> PreCheckAsync(StepContext c, IMasterHost host, IBuildbotApi api, CancellationToken ct)
+    private async Task<StepOutcome> PreCheckAsync(StepContext c, IMasterHost host, IBuildbotApi api, Action<string> sink, CancellationToken ct)
     {
         var facts = await host.GetFactsAsync(5, ct);
         if (facts.Errors.Count > 0)
@@ -174,7 +176,7 @@ public sealed class StepRunner(
             }
         }
 
-        var check = await host.CheckConfigAsync(ct);
+        var check = await host.CheckConfigAsync(sink, ct);
         if (!check.IsGood)
         {
             return StepOutcome.Fail("checkconfig failed, nothing was touched: " + Last(check.Output, 6));
@@ -183,11 +185,11 @@ public sealed class StepRunner(
         return StepOutcome.Ok($"ssh ok ({facts.Elapsed.TotalMilliseconds:0} ms), {(facts.ProcessAlive ? "running" : "not running")}, checkconfig passed");
     }
 
-    private async Task<StepOutcome> DrainAsync(StepContext c, IMasterHost host, IBuildbotApi api, CancellationToken ct)
+    private async Task<StepOutcome> DrainAsync(StepContext c, IMasterHost host, IBuildbotApi api, Action<string> sink, CancellationToken ct)
     {
         if (c.Master.Role == MasterRole.Scheduler)
         {
-            return await HardStopAsync(c, host, ct);
+            return await HardStopAsync(c, host, sink, ct);
         }
 
         var facts = await host.GetFactsAsync(40, ct);
@@ -202,7 +204,7 @@ public sealed class StepRunner(
             .Any(e => e.Kind == MasterLogEventKind.CleanShutdownInitiated && (facts.ProcessStartedAt is null || e.At >= facts.ProcessStartedAt.Value.AddSeconds(-2)));
         if (!draining)
         {
-            var sent = await host.GracefulStopAsync(ct);
+            var sent = await host.GracefulStopAsync(sink, ct);
             if (!sent.Succeeded)
             {
                 return StepOutcome.Fail("could not start the clean shutdown: " + Last(sent.Stderr + sent.Stdout));
@@ -240,7 +242,7 @@ public sealed class StepRunner(
             {
                 escalated = true;
                 await c.Progress($"escalated by a person after {Span(waited)}: hard stop");
-                return await HardStopAsync(c, host, ct, "escalated: ");
+                return await HardStopAsync(c, host, sink, ct, "escalated: ");
             }
 
             if (waited >= c.Policy.DrainTimeout)
@@ -248,7 +250,7 @@ public sealed class StepRunner(
                 if (c.Policy.OnDrainTimeout == DrainTimeoutAction.HardStop)
                 {
                     await c.Progress($"drain timed out after {Span(waited)} ({builds}); policy: hard stop");
-                    return await HardStopAsync(c, host, ct, $"drain timed out after {Span(waited)}; ");
+                    return await HardStopAsync(c, host, sink, ct, $"drain timed out after {Span(waited)}; ");
                 }
 
                 return new StepOutcome(false, $"drain timed out after {Span(waited)} (limit {Span(c.Policy.DrainTimeout)}); {builds}. Escalate to hard stop, or wait.", Hold: true);
@@ -259,7 +261,7 @@ public sealed class StepRunner(
         }
     }
 
-    private async Task<StepOutcome> HardStopAsync(StepContext c, IMasterHost host, CancellationToken ct, string prefix = "")
+    private async Task<StepOutcome> HardStopAsync(StepContext c, IMasterHost host, Action<string> sink, CancellationToken ct, string prefix = "")
     {
         monitor.SetCampaignStatus(c.Master.Name, MasterStatus.Draining, $"campaign {c.CampaignId}: stopping");
         var facts = await host.GetFactsAsync(5, ct);
@@ -268,11 +270,11 @@ public sealed class StepRunner(
             return StepOutcome.Ok(prefix + "already stopped");
         }
 
-        var r = await host.HardStopAsync(ct);
+        var r = await host.HardStopAsync(sink, ct);
         return Expect(r, prefix + "stopped (running builds cancelled)");
     }
 
-    private async Task<StepOutcome> StartAsync(StepContext c, IMasterHost host, CancellationToken ct)
+    private async Task<StepOutcome> StartAsync(StepContext c, IMasterHost host, Action<string> sink, CancellationToken ct)
     {
         monitor.SetCampaignStatus(c.Master.Name, MasterStatus.Starting, $"campaign {c.CampaignId}: starting");
         var facts = await host.GetFactsAsync(5, ct);
@@ -281,11 +283,11 @@ public sealed class StepRunner(
             return StepOutcome.Ok("already running");
         }
 
-        var r = await host.StartAsync(ct);
+        var r = await host.StartAsync(sink, ct);
         return r.Succeeded ? StepOutcome.Ok("started") : StepOutcome.Fail("start failed: " + Last(r.Stdout + "\n" + r.Stderr, 6));
     }
 
-    private async Task<StepOutcome> WaitForHostAsync(StepContext c, IMasterHost host, CancellationToken ct)
+    private async Task<StepOutcome> WaitForHostAsync(StepContext c, IMasterHost host, Action<string> sink, CancellationToken ct)
     {
         var started = time.GetUtcNow();
         while (time.GetUtcNow() - started < VerifyTimeout + TimeSpan.FromMinutes(10))
@@ -297,7 +299,7 @@ public sealed class StepRunner(
                 {
                     if (!facts.ProcessAlive)
                     {
-                        var r = await host.StartAsync(ct);
+                        var r = await host.StartAsync(sink, ct);
                         if (!r.Succeeded)
                         {
                             return StepOutcome.Fail("host is back but the master did not start: " + Last(r.Stdout + r.Stderr));
@@ -386,7 +388,7 @@ public sealed class StepRunner(
     }
 
     /// <summary>Puts checkouts back to the revisions the ledger recorded before an update; returns what was done, or null.</summary>
-    public async Task<string?> RestoreReposAsync(StepContext c, IMasterHost host, CancellationToken ct)
+    public async Task<string?> RestoreReposAsync(StepContext c, IMasterHost host, CancellationToken ct, Action<string>? sink = null)
     {
         LedgerEntryRecord? entry;
         await using (var db = await dbs.CreateDbContextAsync(ct))
@@ -400,7 +402,7 @@ public sealed class StepRunner(
         }
 
         var revisions = ParseRevisions(entry.Detail);
-        var results = await host.RestoreReposAsync(revisions, ct);
+        var results = await host.RestoreReposAsync(revisions, sink, ct);
         if (results.Any(r => !r.Succeeded))
         {
             throw new InvalidOperationException("putting checkouts back failed: " + string.Join("; ", results.Where(r => !r.Succeeded).Select(r => $"{r.Name}: {Last(r.Output)}")));
