@@ -309,6 +309,62 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
         await AssertLedgerEmptyAsync(id);
     }
 
+    [Fact]
+    public async Task A_reboot_takes_the_host_off_the_network_and_back_with_a_fresh_uptime_and_ends_with_the_master_and_its_workers_back()
+    {
+        var m = f.Lab.Master("bm04-build1");
+        var pidBefore = int.Parse(File.ReadAllText(m.TwistdPidFile).Trim());
+        var id = await f.CreateAsync(new { kind = "reboot", selector = new { names = new[] { m.Name } }, reason = "lab: reboot" });
+        await f.PostAsync($"/api/v1/campaigns/{id}/approve");
+
+        // Off the network for a few seconds: ssh to the host is refused, as to a rebooting host.
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var refused = Task.Run(async () =>
+        {
+            while (true)
+            {
+                var r = await f.Lab.SshAsync("true", ct: stop.Token);
+                if (r.ExitCode == 255 && r.StdErr.Contains("Connection refused", StringComparison.Ordinal))
+                {
+                    return r.StdErr.Trim();
+                }
+
+                await Task.Delay(250, stop.Token);
+            }
+        });
+        var done = await f.WaitForCampaignAsync(id, c => State(c) is "succeeded" or "failed" or "parked" or "aborted", "the end", TimeSpan.FromMinutes(4));
+        Assert.True(refused.IsCompleted, "ssh to the host was never refused during the reboot");
+        Assert.Contains("Connection refused", await refused);
+        Assert.True(State(done) == "succeeded", done.ToString());
+
+        var master = Master(done, m.Name);
+        Assert.Equal(["preCheck", "scheduleDowntime", "disableInAllocator", "createLock", "reboot", "waitForHost", "verify", "removeLock", "enableInAllocator", "endDowntime"],
+            master.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToArray());
+        Assert.All(master.GetProperty("steps").EnumerateArray(), s => Assert.Equal("succeeded", State(s)));
+        var back = Step(master, "waitForHost").GetProperty("detail").GetString()!;
+        Assert.Contains("host back after", back);
+        Assert.Contains("its init started the master", back);
+
+        // A new process (the old one was killed, not shut down), started by the host, with its workers back.
+        var pidAfter = int.Parse(File.ReadAllText(m.TwistdPidFile).Trim());
+        Assert.NotEqual(pidBefore, pidAfter);
+        Assert.True(Lab.LabProcess.IsAlive(pidAfter));
+        Assert.False(Lab.LabProcess.IsAlive(pidBefore));
+        await f.WaitForMasterAsync(m.Name, j => State(j) == "running" && j.GetProperty("workers").GetProperty("connected").GetInt32() == m.Workers.Count,
+            "running with its workers back", TimeSpan.FromSeconds(60));
+        var log = File.ReadAllText(Path.Combine(f.Lab.Root, "reboot.log"));
+        Assert.Contains("power off: " + m.MasterDir, log);
+        Assert.Contains("up: uptime", log);
+
+        // Over ssh the host now looks freshly booted.
+        var uptime = await f.Lab.SshAsync("cat /proc/uptime");
+        Assert.InRange(double.Parse(uptime.StdOut.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture), 0, 600);
+        Assert.False(File.Exists(Path.Combine(m.MasterDir, "reconfig.lock")));
+        Assert.True(f.Lab.Allocator!.IsEnabled(m.Name));
+        await f.Lab.Nagios!.WaitForDowntimesAsync(d => !d.Any(x => x.HostName == m.Name), TimeSpan.FromSeconds(10));
+        await AssertLedgerEmptyAsync(id);
+    }
+
     private async Task AssertLedgerEmptyAsync(long id)
     {
         await using var db = await f.App.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Core.Persistence.WranglerDb>>().CreateDbContextAsync();
