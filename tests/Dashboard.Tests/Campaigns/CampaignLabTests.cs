@@ -339,7 +339,7 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
 
         var master = Master(done, m.Name);
         Assert.Equal(["preCheck", "scheduleDowntime", "disableInAllocator", "createLock", "reboot", "waitForHost", "verify", "removeLock", "enableInAllocator", "endDowntime"],
-            master.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToArray());
+            master.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToArray());
         Assert.All(master.GetProperty("steps").EnumerateArray(), s => Assert.Equal("succeeded", State(s)));
         var back = Step(master, "waitForHost").GetProperty("detail").GetString()!;
         Assert.Contains("host back after", back);
