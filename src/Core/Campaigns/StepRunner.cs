@@ -108,7 +108,7 @@ public sealed class StepRunner(
                 }
 
                 // A config that does not check must not stay on disk: the next restart would load it.
-                var restored = await RestoreReposAsync(c, host, ct, sink);
+                var restored = await RestoreReposAsync(c, host, sink, ct);
                 return StepOutcome.Fail("checkconfig failed: " + Last(check.Output, 6) + (restored is null ? "" : $"; checkouts put back ({restored})"));
             case StepKind.Reconfig:
                 monitor.SetCampaignStatus(c.Master.Name, MasterStatus.Reconfiguring, $"campaign {c.CampaignId}: reconfiguring");
@@ -392,7 +392,7 @@ public sealed class StepRunner(
     }
 
     /// <summary>Puts checkouts back to the revisions the ledger recorded before an update; returns what was done, or null.</summary>
-    public async Task<string?> RestoreReposAsync(StepContext c, IMasterHost host, CancellationToken ct, Action<string>? sink = null)
+    public async Task<string?> RestoreReposAsync(StepContext c, IMasterHost host, Action<string>? sink, CancellationToken ct)
     {
         LedgerEntryRecord? entry;
         await using (var db = await dbs.CreateDbContextAsync(ct))

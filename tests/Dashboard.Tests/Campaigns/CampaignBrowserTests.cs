@@ -99,4 +99,37 @@ public sealed class CampaignBrowserTests(CampaignLabFixture f) : IAsyncLifetime
         // The box is gone once the master is done; the step details remain the record.
         await Assertions.Expect(box).ToHaveCountAsync(0, new() { Timeout = 10_000 });
     }
+
+    [Fact]
+    public async Task Remote_output_that_looks_like_markup_is_shown_as_text()
+    {
+        const string Hostile = "<b id=\"injected\">bold</b><img src=x onerror=\"window.pwned=1\">";
+        var master = "bm05-try1";
+        await f.Lab.CommitUpstreamAsync("buildbot-configs", "builders.py", $"raise Exception('{Hostile}')\n", "Bug 6 - a config whose error is markup");
+        try
+        {
+            await f.WaitForMasterAsync(master, j => j.GetProperty("inSync").ValueKind == System.Text.Json.JsonValueKind.False, "out of sync after the push", TimeSpan.FromSeconds(20));
+            var id = await f.CreateAsync(new { kind = "reconfig", selector = new { names = new[] { master } }, policy = new { failureThreshold = 1 } });
+            var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
+            await Browser.Browser.SignInAsync(page, f.App.BaseAddress, AppHost.OperatorName, f.App.OperatorPassword, $"/campaigns/{id}");
+            await Browser.Browser.WaitForInteractiveAsync(page);
+            await page.Locator("#approve").ClickAsync();
+
+            // checkconfig's own traceback ends with the exception text: it reaches the page as characters.
+            var box = page.Locator($"[data-output='{master}']");
+            await Assertions.Expect(box.Locator("pre")).ToContainTextAsync(Hostile, new() { Timeout = 90_000 });
+            await Assertions.Expect(box).ToHaveAttributeAsync("data-step", "CheckConfig");
+            await Assertions.Expect(page.Locator($"article[data-master='{master}']")).ToHaveAttributeAsync("data-state", "Failed");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.Browser.ScreenshotPath("campaign-output-failed"), FullPage = true });
+            Assert.Equal(0, await page.Locator("#injected").CountAsync());
+            Assert.Null(await page.EvaluateAsync<int?>("() => window.pwned ?? null"));
+
+            await f.PostAsync($"/api/v1/campaigns/{id}/abort");
+            await f.WaitForCampaignAsync(id, c => State(Master(c, master)) == "aborted", "the failed master cleaned up", TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            await f.Lab.CommitUpstreamAsync("buildbot-configs", "builders.py", Lab.LabFiles.BuildersPy(), "Bug 6 - back out");
+        }
+    }
 }
