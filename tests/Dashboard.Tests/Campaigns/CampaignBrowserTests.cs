@@ -119,7 +119,7 @@ public sealed class CampaignBrowserTests(CampaignLabFixture f) : IAsyncLifetime
             var box = page.Locator($"[data-output='{master}']");
             await Assertions.Expect(box.Locator("pre")).ToContainTextAsync(Hostile, new() { Timeout = 90_000 });
             await Assertions.Expect(box).ToHaveAttributeAsync("data-step", "CheckConfig");
-            await Assertions.Expect(page.Locator($"article[data-master='{master}']")).ToHaveAttributeAsync("data-state", "Failed");
+            await Assertions.Expect(page.Locator($"article[data-master='{master}']")).ToHaveAttributeAsync("data-state", "Failed", new() { Timeout = 60_000 }); // after the checkouts are put back
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.Browser.ScreenshotPath("campaign-output-failed"), FullPage = true });
             Assert.Equal(0, await page.Locator("#injected").CountAsync());
             Assert.Null(await page.EvaluateAsync<int?>("() => window.pwned ?? null"));
