@@ -55,6 +55,7 @@ public static class CoreServiceCollectionExtensions
         services.AddWranglerIntegrations(configuration);
         services.AddSingleton<CampaignService>();
         services.AddSingleton<StepRunner>();
+        services.AddSingleton<StepOutputLog>();
         services.AddHostedService<CampaignRunner>();
 
         services.AddOptions<SchedulingOptions>().Bind(configuration.GetSection(SchedulingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();

@@ -141,6 +141,53 @@ public static class LabFiles
         File.WriteAllText(Path.Combine(dist, "entry_points.txt"), "[buildbot.www]\nbase = bb_www_stub:ep\n");
     }
 
+    /// <summary>
+    /// A stand-in for <c>reboot</c> on a lab "host" (<c>$1</c> the master's dir, <c>$2</c> the lab root), run over ssh
+    /// as the inventory's reboot_command. It detaches like shutdown does and returns, then: SIGKILLs the master (power
+    /// off: no clean shutdown), stops the lab's sshd and every session it serves (the host drops off the network:
+    /// connection refused for a few seconds), and "boots": a new time namespace whose boot clock starts near zero (so
+    /// /proc/uptime over ssh is fresh, as after a real boot), the master started detached with <c>buildbot start</c> as
+    /// its init script would, then sshd. Every lab master shares the one sshd, so the others are unreachable for those
+    /// seconds too, though their processes keep running. Refuses (exit 2, nothing touched) where time namespaces are
+    /// not allowed. The log of each run is {root}/reboot.log.
+    /// </summary>
+    public const string RebootScript = """
+        #!/bin/sh
+        md=$1; root=$2
+        log="$root/reboot.log"
+        if [ "${LAB_REBOOT_DETACHED:-}" != 1 ]; then
+          if ! unshare --time --boottime -1 true 2>/dev/null; then
+            echo "lab reboot: this machine does not allow time namespaces (unshare --time); cannot fake a boot" >&2
+            exit 2
+          fi
+          echo "lab reboot: the host of $md goes down in 0.5 s"
+          LAB_REBOOT_DETACHED=1 setsid /bin/sh "$0" "$@" < /dev/null >> "$log" 2>&1 &
+          exit 0
+        fi
+        set -u
+        sleep 0.5
+        echo "$(date -u +%FT%TZ) power off: $md"
+        pid=$(tr -dc 0-9 < "$md/twistd.pid" 2>/dev/null)
+        if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null; fi
+        sshd=$(tr -dc 0-9 < "$root/ssh/sshd.pid" 2>/dev/null)
+        if [ -n "$sshd" ]; then
+          for c in $(ps -o pid= --ppid "$sshd"); do kill -KILL "$c" 2>/dev/null; done
+          kill -TERM "$sshd" 2>/dev/null
+        fi
+        sleep 4
+        # The boot clock of a new time namespace is offset from the initial namespace's, whatever this one's is.
+        up=$(cut -d. -f1 /proc/uptime)
+        off=$(awk '$1 == "boottime" { print $2 }' /proc/self/timens_offsets 2>/dev/null)
+        host=$((up - ${off:-0}))
+        echo "$(date -u +%FT%TZ) boot (host uptime $host s)"
+        exec unshare --time --boottime "-$((host - 1))" /bin/sh -c '
+          rm -f "$2/twistd.pid"
+          /usr/bin/buildbot start "$2"
+          /usr/sbin/sshd -f "$1/ssh/sshd_config" -E "$1/ssh/sshd.log"
+          echo "$(date -u +%FT%TZ) up: uptime $(cut -d" " -f1 /proc/uptime) s"
+        ' sh "$root" "$md"
+        """;
+
     internal static string SshdConfig(int port, string sshDir) => $"""
         # Lab sshd: key-only on loopback (BUILDBOT.md §6).
         ListenAddress 127.0.0.1

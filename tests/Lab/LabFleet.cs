@@ -572,15 +572,20 @@ public sealed class LabFleet : IAsyncDisposable
         }
     }
 
+    /// <summary>The lab's stand-in for a host's reboot command (<see cref="LabFiles.RebootScript"/>); every master's reboot_command runs it.</summary>
+    public string RebootScript => Path.Combine(Root, "bin", "lab-reboot");
+
     private void WriteInventory()
     {
+        Directory.CreateDirectory(Path.GetDirectoryName(RebootScript)!);
+        File.WriteAllText(RebootScript, LabFiles.RebootScript);
         var entries = Masters.Select(m => new InventoryEntry(
             m.Name, "127.0.0.1", true, "lab", m.Role, m.Datacentre, m.Basedir, m.MasterDir, m.HttpPort, m.PbPort,
             BuildbotBin, "127.0.0.1",
             m.RepoDir(LabRepos.BuildbotCustom), LabRepos.Branch(LabRepos.BuildbotCustom),
             m.RepoDir(LabRepos.BuildbotConfigs), LabRepos.Branch(LabRepos.BuildbotConfigs),
             m.RepoDir(LabRepos.Tools), LabRepos.Branch(LabRepos.Tools),
-            Ssh.User, Ssh.Port, m.ApiUrl)).ToList();
+            Ssh.User, Ssh.Port, m.ApiUrl, ["/bin/sh", RebootScript, m.MasterDir, Root])).ToList();
         var json = new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
         File.WriteAllText(InventoryPath, JsonSerializer.Serialize(entries, json) + "\n");
 
@@ -602,7 +607,7 @@ public sealed class LabFleet : IAsyncDisposable
         if (Nagios is not null)
         {
             // Every lab master's hostname is 127.0.0.1, so Nagios knows them by master name.
-            wrangler["Nagios"] = new Dictionary<string, string> { ["CommandFile"] = Nagios.CommandFile, ["HostName"] = "{name}" };
+            wrangler["Nagios"] = new Dictionary<string, string> { ["CommandFile"] = Nagios.CommandFile, ["StatusFile"] = Nagios.StatusFile, ["HostName"] = "{name}" };
         }
 
         if (Allocator is not null)
@@ -715,5 +720,6 @@ public sealed class LabFleet : IAsyncDisposable
         string ToolsBranch,
         string SshUser,
         int SshLoginPort,
-        string ApiUrl);
+        string ApiUrl,
+        IReadOnlyList<string> RebootCommand);
 }

@@ -498,10 +498,10 @@ public sealed class CampaignRunner(
                         await allocator.EnableAsync(info, $"Wrangler campaign {campaignId}: undone", ct);
                         break;
                     case LedgerEffect.DowntimeScheduled:
-                        await downtime.EndAsync(info, "wrangler", ct);
+                        await downtime.EndAsync(info, "wrangler", DowntimeHandle.TryParse(e.Detail), ct);
                         break;
                     case LedgerEffect.ReposUpdated when e.Detail is not null:
-                        var back = await access.Host(info).RestoreReposAsync(StepRunner.ParseRevisions(e.Detail), ct);
+                        var back = await access.Host(info).RestoreReposAsync(StepRunner.ParseRevisions(e.Detail), ct: ct);
                         if (back.Any(r => !r.Succeeded))
                         {
                             throw new InvalidOperationException("putting checkouts back failed");

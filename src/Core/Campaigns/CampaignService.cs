@@ -176,8 +176,16 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
             var note = "";
             if (command == CampaignCommand.Approve)
             {
-                // Per-wave approval: each click releases the next wave, so a double click cannot release two.
-                if (c.State == CampaignState.AwaitingApproval || (request.Policy.Approval == ApprovalMode.Wave && c.ApprovedThroughWave < waves - 1 && c.State is CampaignState.Running or CampaignState.Paused))
+                // Per-wave approval: a click releases the next wave only once every approved wave is over, so a double
+                // click (or two operators) cannot release two waves.
+                var waveOpen = request.Policy.Approval == ApprovalMode.Wave && c.State is CampaignState.Running or CampaignState.Paused
+                    && await db.CampaignMasters.AnyAsync(m => m.CampaignId == id && m.Wave <= c.ApprovedThroughWave
+                        && m.State != MasterRunState.Succeeded && m.State != MasterRunState.Skipped && m.State != MasterRunState.Aborted, ct);
+                if (waveOpen)
+                {
+                    note = $"wave {c.ApprovedThroughWave + 1} of {waves} is still running; nothing changed";
+                }
+                else if (c.State == CampaignState.AwaitingApproval || (request.Policy.Approval == ApprovalMode.Wave && c.ApprovedThroughWave < waves - 1 && c.State is CampaignState.Running or CampaignState.Paused))
                 {
                     var wave = request.Policy.Approval == ApprovalMode.Wave ? c.ApprovedThroughWave + 1 : (int?)null;
                     c.ApprovedThroughWave = wave ?? int.MaxValue;

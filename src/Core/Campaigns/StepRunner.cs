@@ -37,6 +37,7 @@ public sealed class StepRunner(
     IAllocator allocator,
     IMonitoringDowntime downtime,
     IDbContextFactory<WranglerDb> dbs,
+    StepOutputLog output,
     TimeProvider time)
 {
     /// <summary>How often a drain or a start is looked at.</summary>
@@ -49,10 +50,11 @@ public sealed class StepRunner(
     {
         var host = access.Host(c.Master);
         var api = access.Api(c.Master);
+        var sink = output.Sink(c.CampaignId, c.Master.Name, kind);
         switch (kind)
         {
             case StepKind.PreCheck:
-                return await PreCheckAsync(c, host, api, ct);
+                return await PreCheckAsync(c, host, api, sink, ct);
             case StepKind.DisableInAllocator:
                 if (!allocator.IsConfigured)
                 {
@@ -69,44 +71,48 @@ public sealed class StepRunner(
                 }
 
                 var length = c.Policy.DrainTimeout + VerifyTimeout + TimeSpan.FromMinutes(30);
-                await RecordAsync(c, LedgerEffect.DowntimeScheduled, $"downtime for {length}", ct);
-                await downtime.ScheduleAsync(c.Master, length, c.Actor, $"Wrangler campaign {c.CampaignId}: {c.Kind}", ct);
-                return StepOutcome.Ok($"downtime scheduled for {(int)length.TotalMinutes} min");
+
+                // The comment names campaign and master so the downtime can be found again, and told from a person's.
+                var comment = $"Wrangler campaign {c.CampaignId}: {c.Kind} of {c.Master.Name}";
+                await RecordAsync(c, LedgerEffect.DowntimeScheduled, new DowntimeHandle(comment, [], "").Serialize(), ct);
+                var handle = await downtime.ScheduleAsync(c.Master, length, c.Actor, comment, ct);
+                await SetLedgerDetailAsync(c, LedgerEffect.DowntimeScheduled, handle.Serialize(), ct);
+                return StepOutcome.Ok($"downtime scheduled for {(int)length.TotalMinutes} min; {handle.Detail}");
             case StepKind.CreateLock:
                 await RecordAsync(c, LedgerEffect.LockCreated, c.Master.ReconfigLockPath, ct);
                 return Expect(await host.CreateLockAsync(ct), "reconfig.lock created");
             case StepKind.Drain:
-                return await DrainAsync(c, host, api, ct);
+                return await DrainAsync(c, host, api, sink, ct);
             case StepKind.HardStop:
-                return await HardStopAsync(c, host, ct);
+                return await HardStopAsync(c, host, sink, ct);
             case StepKind.Start:
-                return await StartAsync(c, host, ct);
+                return await StartAsync(c, host, sink, ct);
             case StepKind.Reboot:
                 monitor.SetCampaignStatus(c.Master.Name, MasterStatus.Starting, $"campaign {c.CampaignId}: rebooting");
-                return Expect(await host.RebootAsync(ct), "reboot command sent");
+                return Expect(await host.RebootAsync(sink, ct), "reboot command sent");
             case StepKind.WaitForHost:
-                return await WaitForHostAsync(c, host, ct);
+                return await WaitForHostAsync(c, host, sink, ct);
             case StepKind.UpdateRepos:
                 var current = await host.GetFactsAsync(0, ct);
                 var previous = string.Join('\n', current.Repos.Where(r => r.Revision is not null).Select(r => $"{r.Name}={r.Revision!.TrimEnd('+')}"));
                 await RecordAsync(c, LedgerEffect.ReposUpdated, previous, ct);
-                var updates = await host.UpdateReposAsync(ct);
+                var updates = await host.UpdateReposAsync(sink, ct);
                 var failed = updates.Where(u => !u.Succeeded).ToList();
                 var summary = string.Join("; ", updates.Select(u => $"{u.Name} {Short(u.Before)} → {Short(u.After)}"));
                 return failed.Count == 0 ? StepOutcome.Ok(summary) : StepOutcome.Fail("update failed: " + string.Join("; ", failed.Select(f => $"{f.Name}: {Last(f.Output)}")));
             case StepKind.CheckConfig:
-                var check = await host.CheckConfigAsync(ct);
+                var check = await host.CheckConfigAsync(sink, ct);
                 if (check.IsGood)
                 {
                     return StepOutcome.Ok("checkconfig passed");
                 }
 
                 // A config that does not check must not stay on disk: the next restart would load it.
-                var restored = await RestoreReposAsync(c, host, ct);
+                var restored = await RestoreReposAsync(c, host, sink, ct);
                 return StepOutcome.Fail("checkconfig failed: " + Last(check.Output, 6) + (restored is null ? "" : $"; checkouts put back ({restored})"));
             case StepKind.Reconfig:
                 monitor.SetCampaignStatus(c.Master.Name, MasterStatus.Reconfiguring, $"campaign {c.CampaignId}: reconfiguring");
-                var reconfig = await host.ReconfigAsync(TimeSpan.FromMinutes(5), ct);
+                var reconfig = await host.ReconfigAsync(TimeSpan.FromMinutes(5), sink, ct);
                 if (reconfig.Succeeded)
                 {
                     // The new revisions are now what the master runs: nothing to put back any more.
@@ -134,20 +140,21 @@ public sealed class StepRunner(
 
                 return StepOutcome.Ok(allocator.IsConfigured ? "enabled in the allocator" : "no allocator configured");
             case StepKind.EndDowntime:
+                var ended = "no monitoring configured";
                 if (downtime.IsConfigured)
                 {
-                    await downtime.EndAsync(c.Master, c.Actor, ct);
+                    ended = await downtime.EndAsync(c.Master, c.Actor, DowntimeHandle.TryParse(await LedgerDetailAsync(c, LedgerEffect.DowntimeScheduled, ct)), ct);
                     await UndoneAsync(c, LedgerEffect.DowntimeScheduled, ct);
                 }
 
                 monitor.SetCampaignStatus(c.Master.Name, null, null);
-                return StepOutcome.Ok(downtime.IsConfigured ? "downtime ended" : "no monitoring configured");
+                return StepOutcome.Ok(ended);
             default:
                 return StepOutcome.Fail($"step {kind} is not implemented");
         }
     }
 
-    private async Task<StepOutcome> PreCheckAsync(StepContext c, IMasterHost host, IBuildbotApi api, CancellationToken ct)
+    private async Task<StepOutcome> PreCheckAsync(StepContext c, IMasterHost host, IBuildbotApi api, Action<string> sink, CancellationToken ct)
     {
         var facts = await host.GetFactsAsync(5, ct);
         if (facts.Errors.Count > 0)
@@ -169,7 +176,7 @@ public sealed class StepRunner(
             }
         }
 
-        var check = await host.CheckConfigAsync(ct);
+        var check = await host.CheckConfigAsync(sink, ct);
         if (!check.IsGood)
         {
             return StepOutcome.Fail("checkconfig failed, nothing was touched: " + Last(check.Output, 6));
@@ -178,11 +185,11 @@ public sealed class StepRunner(
         return StepOutcome.Ok($"ssh ok ({facts.Elapsed.TotalMilliseconds:0} ms), {(facts.ProcessAlive ? "running" : "not running")}, checkconfig passed");
     }
 
-    private async Task<StepOutcome> DrainAsync(StepContext c, IMasterHost host, IBuildbotApi api, CancellationToken ct)
+    private async Task<StepOutcome> DrainAsync(StepContext c, IMasterHost host, IBuildbotApi api, Action<string> sink, CancellationToken ct)
     {
         if (c.Master.Role == MasterRole.Scheduler)
         {
-            return await HardStopAsync(c, host, ct);
+            return await HardStopAsync(c, host, sink, ct);
         }
 
         var facts = await host.GetFactsAsync(40, ct);
@@ -197,7 +204,7 @@ public sealed class StepRunner(
             .Any(e => e.Kind == MasterLogEventKind.CleanShutdownInitiated && (facts.ProcessStartedAt is null || e.At >= facts.ProcessStartedAt.Value.AddSeconds(-2)));
         if (!draining)
         {
-            var sent = await host.GracefulStopAsync(ct);
+            var sent = await host.GracefulStopAsync(sink, ct);
             if (!sent.Succeeded)
             {
                 return StepOutcome.Fail("could not start the clean shutdown: " + Last(sent.Stderr + sent.Stdout));
@@ -235,7 +242,7 @@ public sealed class StepRunner(
             {
                 escalated = true;
                 await c.Progress($"escalated by a person after {Span(waited)}: hard stop");
-                return await HardStopAsync(c, host, ct, "escalated: ");
+                return await HardStopAsync(c, host, sink, ct, "escalated: ");
             }
 
             if (waited >= c.Policy.DrainTimeout)
@@ -243,7 +250,7 @@ public sealed class StepRunner(
                 if (c.Policy.OnDrainTimeout == DrainTimeoutAction.HardStop)
                 {
                     await c.Progress($"drain timed out after {Span(waited)} ({builds}); policy: hard stop");
-                    return await HardStopAsync(c, host, ct, $"drain timed out after {Span(waited)}; ");
+                    return await HardStopAsync(c, host, sink, ct, $"drain timed out after {Span(waited)}; ");
                 }
 
                 return new StepOutcome(false, $"drain timed out after {Span(waited)} (limit {Span(c.Policy.DrainTimeout)}); {builds}. Escalate to hard stop, or wait.", Hold: true);
@@ -254,7 +261,7 @@ public sealed class StepRunner(
         }
     }
 
-    private async Task<StepOutcome> HardStopAsync(StepContext c, IMasterHost host, CancellationToken ct, string prefix = "")
+    private async Task<StepOutcome> HardStopAsync(StepContext c, IMasterHost host, Action<string> sink, CancellationToken ct, string prefix = "")
     {
         monitor.SetCampaignStatus(c.Master.Name, MasterStatus.Draining, $"campaign {c.CampaignId}: stopping");
         var facts = await host.GetFactsAsync(5, ct);
@@ -263,11 +270,11 @@ public sealed class StepRunner(
             return StepOutcome.Ok(prefix + "already stopped");
         }
 
-        var r = await host.HardStopAsync(ct);
+        var r = await host.HardStopAsync(sink, ct);
         return Expect(r, prefix + "stopped (running builds cancelled)");
     }
 
-    private async Task<StepOutcome> StartAsync(StepContext c, IMasterHost host, CancellationToken ct)
+    private async Task<StepOutcome> StartAsync(StepContext c, IMasterHost host, Action<string> sink, CancellationToken ct)
     {
         monitor.SetCampaignStatus(c.Master.Name, MasterStatus.Starting, $"campaign {c.CampaignId}: starting");
         var facts = await host.GetFactsAsync(5, ct);
@@ -276,11 +283,11 @@ public sealed class StepRunner(
             return StepOutcome.Ok("already running");
         }
 
-        var r = await host.StartAsync(ct);
+        var r = await host.StartAsync(sink, ct);
         return r.Succeeded ? StepOutcome.Ok("started") : StepOutcome.Fail("start failed: " + Last(r.Stdout + "\n" + r.Stderr, 6));
     }
 
-    private async Task<StepOutcome> WaitForHostAsync(StepContext c, IMasterHost host, CancellationToken ct)
+    private async Task<StepOutcome> WaitForHostAsync(StepContext c, IMasterHost host, Action<string> sink, CancellationToken ct)
     {
         var started = time.GetUtcNow();
         while (time.GetUtcNow() - started < VerifyTimeout + TimeSpan.FromMinutes(10))
@@ -290,16 +297,20 @@ public sealed class StepRunner(
                 var facts = await host.GetFactsAsync(5, ct);
                 if (facts.HostUptime is { } up && up < time.GetUtcNow() - started + TimeSpan.FromMinutes(1))
                 {
+                    var how = "its init started the master";
                     if (!facts.ProcessAlive)
                     {
-                        var r = await host.StartAsync(ct);
-                        if (!r.Succeeded)
+                        how = "master started";
+                        var r = await host.StartAsync(sink, ct);
+
+                        // The host's own init may have started it meanwhile: then our start fails, and that is fine.
+                        if (!r.Succeeded && !(await host.GetFactsAsync(0, ct)).ProcessAlive)
                         {
                             return StepOutcome.Fail("host is back but the master did not start: " + Last(r.Stdout + r.Stderr));
                         }
                     }
 
-                    return StepOutcome.Ok($"host back after {Span(time.GetUtcNow() - started)} (uptime {Span(up)})");
+                    return StepOutcome.Ok($"host back after {Span(time.GetUtcNow() - started)} (uptime {Span(up)}); {how}");
                 }
 
                 await c.Progress("waiting for the host to go down and come back");
@@ -381,7 +392,7 @@ public sealed class StepRunner(
     }
 
     /// <summary>Puts checkouts back to the revisions the ledger recorded before an update; returns what was done, or null.</summary>
-    public async Task<string?> RestoreReposAsync(StepContext c, IMasterHost host, CancellationToken ct)
+    public async Task<string?> RestoreReposAsync(StepContext c, IMasterHost host, Action<string>? sink, CancellationToken ct)
     {
         LedgerEntryRecord? entry;
         await using (var db = await dbs.CreateDbContextAsync(ct))
@@ -395,7 +406,7 @@ public sealed class StepRunner(
         }
 
         var revisions = ParseRevisions(entry.Detail);
-        var results = await host.RestoreReposAsync(revisions, ct);
+        var results = await host.RestoreReposAsync(revisions, sink, ct);
         if (results.Any(r => !r.Succeeded))
         {
             throw new InvalidOperationException("putting checkouts back failed: " + string.Join("; ", results.Where(r => !r.Succeeded).Select(r => $"{r.Name}: {Last(r.Output)}")));
@@ -431,6 +442,25 @@ public sealed class StepRunner(
             db.Ledger.Add(new LedgerEntryRecord { CampaignId = c.CampaignId, Master = c.Master.Name, Effect = effect, CreatedAt = time.GetUtcNow(), Detail = detail });
             await db.SaveChangesAsync(ct);
         }
+    }
+
+    private async Task SetLedgerDetailAsync(StepContext c, LedgerEffect effect, string detail, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        foreach (var e in await db.Ledger.Where(l => l.CampaignId == c.CampaignId && l.Master == c.Master.Name && l.Effect == effect && l.UndoneAt == null).ToListAsync(ct))
+        {
+            e.Detail = detail;
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    private async Task<string?> LedgerDetailAsync(StepContext c, LedgerEffect effect, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Ledger.AsNoTracking()
+            .Where(l => l.CampaignId == c.CampaignId && l.Master == c.Master.Name && l.Effect == effect && l.UndoneAt == null)
+            .OrderByDescending(l => l.Id).Select(l => l.Detail).FirstOrDefaultAsync(ct);
     }
 
     private async Task UndoneAsync(StepContext c, LedgerEffect effect, CancellationToken ct)

@@ -35,6 +35,8 @@ public static class IntegrationsServiceCollectionExtensions
             .Validate(o => o.HostName.Contains("{name}", StringComparison.Ordinal) || o.HostName.Contains("{hostname}", StringComparison.Ordinal),
                 $"{NagiosOptions.SectionName}:HostName must contain {{name}} or {{hostname}}")
             .Validate(o => o.WriteTimeout > TimeSpan.Zero, $"{NagiosOptions.SectionName}:WriteTimeout must be positive")
+            .Validate(o => o.StatusFile is null || Path.IsPathFullyQualified(o.StatusFile), $"{NagiosOptions.SectionName}:StatusFile must be an absolute path")
+            .Validate(o => o.StatusTimeout > TimeSpan.Zero, $"{NagiosOptions.SectionName}:StatusTimeout must be positive")
             .ValidateOnStart();
         services.AddOptions<NotificationOptions>()
             .Bind(configuration.GetSection(NotificationOptions.SectionName))
@@ -69,7 +71,10 @@ public static class IntegrationsServiceCollectionExtensions
                 INagiosCommandSink sink = o.SshHost is null
                     ? new LocalNagiosCommandFile(o.CommandFile!, o.WriteTimeout, time)
                     : new SshNagiosCommandFile(sp.GetRequiredService<ISshRunner>(), ParseSshHost(o.SshHost), o.CommandFile!, o.WriteTimeout);
-                return new NagiosDowntime(sink, o.HostName, time, sp.GetService<ILogger<NagiosDowntime>>());
+                INagiosStatusSource? status = o.StatusFile is null ? null
+                    : o.SshHost is null ? new LocalNagiosStatusFile(o.StatusFile)
+                    : new SshNagiosStatusFile(sp.GetRequiredService<ISshRunner>(), ParseSshHost(o.SshHost), o.StatusFile, o.WriteTimeout);
+                return new NagiosDowntime(sink, o.HostName, time, sp.GetService<ILogger<NagiosDowntime>>(), status, o.StatusTimeout);
             });
         }
 

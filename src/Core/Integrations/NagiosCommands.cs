@@ -37,6 +37,18 @@ public static class NagiosCommands
         return [Line(now, "DEL_DOWNTIME_BY_HOST_NAME;" + hostName)];
     }
 
+    /// <summary>
+    /// Deletes exactly these downtimes (DEL_HOST_DOWNTIME / DEL_SVC_DOWNTIME by id), so a downtime a person set on the
+    /// same host stays.
+    /// </summary>
+    public static IReadOnlyList<string> DeleteDowntimes(IEnumerable<NagiosDowntimeId> ids, DateTimeOffset now) =>
+        [.. ids.Select(d => Line(now, d.Type switch
+        {
+            "host" => "DEL_HOST_DOWNTIME;",
+            "service" => "DEL_SVC_DOWNTIME;",
+            _ => throw new ArgumentException($"'{d.Type}' is not a downtime type (host or service)", nameof(ids)),
+        } + Num(d.Id)))];
+
     /// <summary>Free text made safe for one field: ';' and control characters become spaces; never empty.</summary>
     public static string Text(string? value)
     {

@@ -127,22 +127,22 @@ public sealed partial class SshMasterHost(ISshRunner runner, MasterInfo master, 
         return new HostFacts(collectedAt, orderedRepos, pid, alive, started, locked, uptime, log, errors, result.Elapsed);
     }
 
-    public Task<RemoteResult> GracefulStopAsync(CancellationToken ct = default) =>
-        RunAsync(RemoteScripts.Argv(RemoteScripts.Signal, master.MasterDir, "USR1"), ShortTimeout, ct);
+    public Task<RemoteResult> GracefulStopAsync(Action<string>? output = null, CancellationToken ct = default) =>
+        RunAsync(RemoteScripts.Argv(RemoteScripts.Signal, master.MasterDir, "USR1"), ShortTimeout, ct, output);
 
-    public Task<RemoteResult> HardStopAsync(CancellationToken ct = default) =>
-        RunAsync(RemoteScripts.Argv(RemoteScripts.HardStop, master.MasterDir, master.BuildbotBin), TimeSpan.FromSeconds(60), ct);
+    public Task<RemoteResult> HardStopAsync(Action<string>? output = null, CancellationToken ct = default) =>
+        RunAsync(RemoteScripts.Argv(RemoteScripts.HardStop, master.MasterDir, master.BuildbotBin), TimeSpan.FromSeconds(60), ct, output);
 
-    public Task<RemoteResult> StartAsync(CancellationToken ct = default) =>
-        RunAsync([master.BuildbotBin, "start", master.MasterDir], SlowTimeout, ct);
+    public Task<RemoteResult> StartAsync(Action<string>? output = null, CancellationToken ct = default) =>
+        RunAsync([master.BuildbotBin, "start", master.MasterDir], SlowTimeout, ct, output);
 
-    public async Task<ReconfigResult> ReconfigAsync(TimeSpan? timeout = null, CancellationToken ct = default)
+    public async Task<ReconfigResult> ReconfigAsync(TimeSpan? timeout = null, Action<string>? output = null, CancellationToken ct = default)
     {
         var limit = timeout ?? TimeSpan.FromSeconds(60);
         var seconds = Math.Max(1, (int)Math.Ceiling(limit.TotalSeconds));
         var result = await RunAsync(
             RemoteScripts.Argv(RemoteScripts.Reconfig, master.MasterDir, seconds.ToString(CultureInfo.InvariantCulture)),
-            limit + TimeSpan.FromSeconds(15), ct).ConfigureAwait(false);
+            limit + TimeSpan.FromSeconds(15), ct, output).ConfigureAwait(false);
 
         var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
         var events = TwistdLogParser.ParseAll(lines, time.GetUtcNow());
@@ -178,17 +178,17 @@ public sealed partial class SshMasterHost(ISshRunner runner, MasterInfo master, 
     [System.Text.RegularExpressions.GeneratedRegex(@"^\s*[\w.]*(Error|Exception): ")]
     private static partial System.Text.RegularExpressions.Regex ExceptionLine();
 
-    public async Task<ConfigCheckResult> CheckConfigAsync(CancellationToken ct = default)
+    public async Task<ConfigCheckResult> CheckConfigAsync(Action<string>? output = null, CancellationToken ct = default)
     {
-        var r = await RunAsync([master.BuildbotBin, "checkconfig", master.MasterDir], SlowTimeout, ct).ConfigureAwait(false);
+        var r = await RunAsync([master.BuildbotBin, "checkconfig", master.MasterDir], SlowTimeout, ct, output).ConfigureAwait(false);
         return new ConfigCheckResult(r.ExitCode == 0 && r.Stdout.Contains("Config file is good!", StringComparison.Ordinal),
             (r.Stdout + r.Stderr).Trim(), r.Elapsed);
     }
 
-    public Task<IReadOnlyList<RepoUpdateResult>> UpdateReposAsync(CancellationToken ct = default) =>
-        RunRepoScriptAsync("update", master.Repos.SelectMany(r => new[] { r.Name, r.Dir, r.Branch }), ct);
+    public Task<IReadOnlyList<RepoUpdateResult>> UpdateReposAsync(Action<string>? output = null, CancellationToken ct = default) =>
+        RunRepoScriptAsync("update", master.Repos.SelectMany(r => new[] { r.Name, r.Dir, r.Branch }), output, ct);
 
-    public Task<IReadOnlyList<RepoUpdateResult>> RestoreReposAsync(IReadOnlyDictionary<string, string> revisions, CancellationToken ct = default)
+    public Task<IReadOnlyList<RepoUpdateResult>> RestoreReposAsync(IReadOnlyDictionary<string, string> revisions, Action<string>? output = null, CancellationToken ct = default)
     {
         // Revisions come from our own earlier facts, but they reach a command line: only hex ids pass.
         foreach (var (name, rev) in revisions)
@@ -200,15 +200,26 @@ public sealed partial class SshMasterHost(ISshRunner runner, MasterInfo master, 
         }
 
         var args = master.Repos.Where(r => revisions.ContainsKey(r.Name)).SelectMany(r => new[] { r.Name, r.Dir, revisions[r.Name].TrimEnd('+') });
-        return RunRepoScriptAsync("restore", args, ct);
+        return RunRepoScriptAsync("restore", args, output, ct);
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("^[0-9a-fA-F]{6,40}$")]
     private static partial System.Text.RegularExpressions.Regex RevisionPattern();
 
-    private async Task<IReadOnlyList<RepoUpdateResult>> RunRepoScriptAsync(string mode, IEnumerable<string> args, CancellationToken ct)
+    private async Task<IReadOnlyList<RepoUpdateResult>> RunRepoScriptAsync(string mode, IEnumerable<string> args, Action<string>? sink, CancellationToken ct)
     {
-        var r = await RunAsync(RemoteScripts.Argv(RemoteScripts.Repos, [mode, .. args]), SlowTimeout, ct).ConfigureAwait(false);
+        var r = await runner.RunAsync(Target, RemoteScripts.Argv(RemoteScripts.Repos, [mode, .. args]), SlowTimeout, sink is null ? null : line =>
+        {
+            // The script's per-repo marker becomes a line a person can read; hg's own lines pass as they are.
+            if (line.Text.StartsWith("@@repo\t", StringComparison.Ordinal) && line.Text.Split('\t') is { Length: 5 } f)
+            {
+                sink(f[2] == "0" ? $"{f[1]}: {Or(f[3])} → {Or(f[4])}" : $"{f[1]}: failed (exit {f[2]}), at {Or(f[4])}");
+            }
+            else if (!line.Text.StartsWith("@@", StringComparison.Ordinal) && line.Text.Trim().Length > 0)
+            {
+                sink(line.Text);
+            }
+        }, ct).ConfigureAwait(false);
         var results = new List<RepoUpdateResult>();
         string[]? head = null;
         var output = new List<string>();
@@ -243,18 +254,20 @@ public sealed partial class SshMasterHost(ISshRunner runner, MasterInfo master, 
 
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
 
+    private static string Or(string revision) => revision.Length == 0 ? "?" : revision;
+
     public Task<RemoteResult> CreateLockAsync(CancellationToken ct = default) =>
         RunAsync(["touch", master.ReconfigLockPath], ShortTimeout, ct);
 
     public Task<RemoteResult> RemoveLockAsync(CancellationToken ct = default) =>
         RunAsync(["rm", "-f", master.ReconfigLockPath], ShortTimeout, ct);
 
-    public async Task<RemoteResult> RebootAsync(CancellationToken ct = default)
+    public async Task<RemoteResult> RebootAsync(Action<string>? output = null, CancellationToken ct = default)
     {
         var started = time.GetTimestamp();
         try
         {
-            return await RunAsync(master.RebootCommand, ShortTimeout, ct).ConfigureAwait(false);
+            return await RunAsync(master.RebootCommand, ShortTimeout, ct, output).ConfigureAwait(false);
         }
         catch (SshException ex) when (ex.Stderr.Contains("closed by remote host", StringComparison.OrdinalIgnoreCase)
                                       || ex.Stderr.Contains("Connection reset", StringComparison.OrdinalIgnoreCase)
@@ -314,6 +327,13 @@ public sealed partial class SshMasterHost(ISshRunner runner, MasterInfo master, 
         }
     }
 
-    private Task<RemoteResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct) =>
-        runner.RunAsync(Target, argv, timeout, onLine: null, ct);
+    private Task<RemoteResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken ct, Action<string>? output = null) =>
+        runner.RunAsync(Target, argv, timeout, output is null ? null : line =>
+        {
+            // "@@" lines are our scripts' markers, not the command's output.
+            if (!line.Text.StartsWith("@@", StringComparison.Ordinal))
+            {
+                output(line.Text);
+            }
+        }, ct);
 }

@@ -1,11 +1,15 @@
 using Microsoft.AspNetCore.SignalR;
+using Wrangler.Core.Campaigns;
 using Wrangler.Core.Fleet;
 using Wrangler.Dashboard.Api;
 
 namespace Wrangler.Dashboard.Hubs;
 
-/// <summary>One line of a campaign step's live output, as <c>StepOutput</c> carries it.</summary>
-public sealed record StepOutputDto(long CampaignId, string Master, string Line);
+/// <summary>
+/// One line of a campaign step's live output, as <c>StepOutput</c> carries it: <c>source</c> "remote" is a line the
+/// step's remote command printed (stdout or stderr, with its <c>step</c>), "wrangler" the runner's own progress line.
+/// </summary>
+public sealed record StepOutputDto(long CampaignId, string Master, string Line, StepKind? Step = null, string Source = "wrangler");
 
 /// <summary>
 /// The live event stream for external subscribers (automation, chat bots, other dashboards). Pages of this app

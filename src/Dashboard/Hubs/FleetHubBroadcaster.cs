@@ -14,6 +14,7 @@ public sealed class FleetHubBroadcaster(
     IHubContext<FleetHub> hub,
     IFleetMonitor fleet,
     CampaignService campaigns,
+    StepOutputLog outputLog,
     TimeProvider time,
     ILogger<FleetHubBroadcaster> logger) : BackgroundService
 {
@@ -30,6 +31,7 @@ public sealed class FleetHubBroadcaster(
     {
         campaigns.Changed += OnCampaignChanged;
         campaigns.Progress += OnProgress;
+        outputLog.Appended += OnOutput;
         try
         {
             await Task.WhenAll(MastersAsync(stoppingToken), CampaignsAsync(stoppingToken), OutputAsync(stoppingToken));
@@ -41,12 +43,15 @@ public sealed class FleetHubBroadcaster(
         {
             campaigns.Changed -= OnCampaignChanged;
             campaigns.Progress -= OnProgress;
+            outputLog.Appended -= OnOutput;
         }
     }
 
     private void OnCampaignChanged(long id) => changedCampaigns.Writer.TryWrite(id);
 
     private void OnProgress(long id, string master, string line) => output.Writer.TryWrite(new StepOutputDto(id, master, line));
+
+    private void OnOutput(StepOutputLine l) => output.Writer.TryWrite(new StepOutputDto(l.CampaignId, l.Master, l.Line, l.Step, "remote"));
 
     private async Task MastersAsync(CancellationToken ct)
     {

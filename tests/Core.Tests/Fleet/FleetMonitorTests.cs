@@ -174,16 +174,16 @@ public sealed class FleetMonitorTests : IAsyncLifetime
                 return new HostFacts(DateTimeOffset.UtcNow, [], alive ? 10 : null, alive, alive ? DateTimeOffset.UtcNow.AddDays(-1) : null, false, null, [], [], TimeSpan.Zero);
             }
 
-            public Task<RemoteResult> GracefulStopAsync(CancellationToken ct = default) => throw new NotSupportedException();
-            public Task<RemoteResult> HardStopAsync(CancellationToken ct = default) => throw new NotSupportedException();
-            public Task<RemoteResult> StartAsync(CancellationToken ct = default) => throw new NotSupportedException();
-            public Task<ReconfigResult> ReconfigAsync(TimeSpan? timeout = null, CancellationToken ct = default) => throw new NotSupportedException();
-            public Task<ConfigCheckResult> CheckConfigAsync(CancellationToken ct = default) => throw new NotSupportedException();
-            public Task<IReadOnlyList<RepoUpdateResult>> UpdateReposAsync(CancellationToken ct = default) => throw new NotSupportedException();
-            public Task<IReadOnlyList<RepoUpdateResult>> RestoreReposAsync(IReadOnlyDictionary<string, string> revisions, CancellationToken ct = default) => throw new NotSupportedException();
+            public Task<RemoteResult> GracefulStopAsync(Action<string>? output = null, CancellationToken ct = default) => throw new NotSupportedException();
+            public Task<RemoteResult> HardStopAsync(Action<string>? output = null, CancellationToken ct = default) => throw new NotSupportedException();
+            public Task<RemoteResult> StartAsync(Action<string>? output = null, CancellationToken ct = default) => throw new NotSupportedException();
+            public Task<ReconfigResult> ReconfigAsync(TimeSpan? timeout = null, Action<string>? output = null, CancellationToken ct = default) => throw new NotSupportedException();
+            public Task<ConfigCheckResult> CheckConfigAsync(Action<string>? output = null, CancellationToken ct = default) => throw new NotSupportedException();
+            public Task<IReadOnlyList<RepoUpdateResult>> UpdateReposAsync(Action<string>? output = null, CancellationToken ct = default) => throw new NotSupportedException();
+            public Task<IReadOnlyList<RepoUpdateResult>> RestoreReposAsync(IReadOnlyDictionary<string, string> revisions, Action<string>? output = null, CancellationToken ct = default) => throw new NotSupportedException();
             public Task<RemoteResult> CreateLockAsync(CancellationToken ct = default) => throw new NotSupportedException();
             public Task<RemoteResult> RemoveLockAsync(CancellationToken ct = default) => throw new NotSupportedException();
-            public Task<RemoteResult> RebootAsync(CancellationToken ct = default) => throw new NotSupportedException();
+            public Task<RemoteResult> RebootAsync(Action<string>? output = null, CancellationToken ct = default) => throw new NotSupportedException();
             public IAsyncEnumerable<MasterLogEvent> FollowLogAsync(Action? onFollowing = null, CancellationToken ct = default) => throw new NotSupportedException();
         }
 

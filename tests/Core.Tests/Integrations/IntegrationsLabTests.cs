@@ -82,7 +82,7 @@ public sealed class IntegrationsLabTests(IntegrationsLabFixture fixture, ITestOu
         output.WriteLine($"downtime visible in status.dat {sw.ElapsedMilliseconds} ms after the ssh write started");
 
         await allocator.EnableAsync(master, "campaign 1 done", CancellationToken.None);
-        await downtime.EndAsync(master, "alice", CancellationToken.None);
+        await downtime.EndAsync(master, "alice", null, CancellationToken.None);
         await Lab.Nagios.WaitForDowntimesAsync(d => d.Count == 0, TimeSpan.FromSeconds(10));
 
         Assert.Equal([(master.Name, false), (master.Name, true)], Lab.Allocator!.Changes.Select(c => (c.Master, c.Enabled)));

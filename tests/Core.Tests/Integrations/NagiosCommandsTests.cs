@@ -22,6 +22,46 @@ public sealed class NagiosCommandsTests
     public void End_deletes_by_host_name() =>
         Assert.Equal(["[1800000000] DEL_DOWNTIME_BY_HOST_NAME;bm01"], NagiosCommands.EndDowntime("bm01", Now));
 
+    [Fact]
+    public void Delete_by_id_names_host_and_service_downtimes_apart() =>
+        Assert.Equal(["[1800000000] DEL_HOST_DOWNTIME;12", "[1800000000] DEL_SVC_DOWNTIME;13"],
+            NagiosCommands.DeleteDowntimes([new("host", 12), new("service", 13)], Now));
+
+    [Fact]
+    public void Delete_refuses_an_unknown_type() =>
+        Assert.Throws<ArgumentException>(() => NagiosCommands.DeleteDowntimes([new("host;DEL_ALL", 1)], Now));
+
+    [Fact]
+    public void Status_dat_downtime_blocks_are_parsed_and_the_rest_ignored()
+    {
+        const string status = "info {\n\tversion=4.4.6\n\t}\n\nhostdowntime {\n\thost_name=bm01\n\tdowntime_id=7\n\tauthor=alice\n\tcomment=hand work; careful\n\t}\n"
+            + "servicedowntime {\n\thost_name=bm01\n\tservice_description=buildbot\n\tdowntime_id=8\n\tauthor=wrangler\n\tcomment=Wrangler campaign 3: Restart of bm01\n\t}\n"
+            + "hoststatus {\n\thost_name=bm01\n\tdowntime_id=99\n\t}\n";
+
+        var all = NagiosStatus.ParseDowntimes(status);
+
+        Assert.Equal(
+        [
+            new NagiosDowntimeEntry("host", "bm01", null, 7, "alice", "hand work; careful"),
+            new NagiosDowntimeEntry("service", "bm01", "buildbot", 8, "wrangler", "Wrangler campaign 3: Restart of bm01"),
+        ], all);
+    }
+
+    [Fact]
+    public void A_downtime_handle_survives_the_ledger_and_old_entries_are_not_handles()
+    {
+        var handle = new DowntimeHandle("Wrangler campaign 3: Restart of bm01", [new("host", 7), new("service", 8)], "whatever");
+
+        var back = DowntimeHandle.TryParse(handle.Serialize());
+
+        Assert.NotNull(back);
+        Assert.Equal(handle.Comment, back.Comment);
+        Assert.Equal(handle.Ids, back.Ids);
+        Assert.Null(DowntimeHandle.TryParse("downtime for 01:35:00"));
+        Assert.Null(DowntimeHandle.TryParse("{not json"));
+        Assert.Null(DowntimeHandle.TryParse(null));
+    }
+
     [Theory]
     [InlineData("a;b", "a b")]
     [InlineData("line1\nline2\r\n", "line1 line2")]

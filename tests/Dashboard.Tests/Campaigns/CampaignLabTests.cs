@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
+using Wrangler.Core.Integrations;
 using static Wrangler.Dashboard.Tests.Campaigns.CampaignLabFixture;
 
 namespace Wrangler.Dashboard.Tests.Campaigns;
@@ -88,7 +89,9 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
         foreach (var n in names)
         {
             Assert.Contains(commands, c => c.Contains($"SCHEDULE_HOST_DOWNTIME;{n};"));
-            Assert.Contains(commands, c => c.Contains($"DEL_DOWNTIME_BY_HOST_NAME;{n}"));
+            Assert.DoesNotContain(commands, c => c.Contains($"DEL_DOWNTIME_BY_HOST_NAME;{n}"));
+            var ended = Step(Master(done, n), "endDowntime").GetProperty("detail").GetString()!;
+            Assert.StartsWith("downtime ended (Nagios id(s) host ", ended);
         }
 
         await f.Lab.Nagios.WaitForDowntimesAsync(d => !d.Any(x => names.Contains(x.HostName)), TimeSpan.FromSeconds(10));
@@ -226,6 +229,140 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
         {
             await f.Lab.CommitUpstreamAsync("buildbot-configs", "builders.py", Lab.LabFiles.BuildersPy(), "Bug 5 - back out the broken config");
         }
+    }
+
+    [Fact]
+    public async Task A_downtime_a_person_set_on_the_same_host_survives_the_campaign_and_the_campaigns_own_is_gone()
+    {
+        var m = f.Lab.Master("bm05-try1");
+        var nagios = f.Lab.Nagios!;
+        var sink = new LocalNagiosCommandFile(nagios.CommandFile, TimeSpan.FromSeconds(10), TimeProvider.System);
+        await sink.WriteAsync(NagiosCommands.ScheduleDowntime(m.Name, DateTimeOffset.UtcNow, TimeSpan.FromHours(3), "carol", "disk swap, leave it"), CancellationToken.None);
+        var persons = await nagios.WaitForDowntimesAsync(d => d.Count(x => x.Author == "carol" && x.HostName == m.Name) == 2, TimeSpan.FromSeconds(10));
+        try
+        {
+            var id = await f.CreateAsync(new { kind = "restart", selector = new { names = new[] { m.Name } }, reason = "lab: downtime by id" });
+            await f.PostAsync($"/api/v1/campaigns/{id}/approve");
+            var ours = await nagios.WaitForDowntimesAsync(d => d.Count(x => x.HostName == m.Name && x.Comment.Contains($"Wrangler campaign {id}:")) == 2, TimeSpan.FromSeconds(60));
+            var done = await f.WaitForCampaignAsync(id, c => State(c) is "succeeded" or "failed" or "parked" or "aborted", "the end", TimeSpan.FromMinutes(3));
+            Assert.True(State(done) == "succeeded", done.ToString());
+
+            var master = Master(done, m.Name);
+            var ourIds = ours.Where(x => x.Comment.Contains($"Wrangler campaign {id}:")).Select(x => x.DowntimeId).ToList();
+            Assert.Contains("Nagios downtime id(s) host ", Step(master, "scheduleDowntime").GetProperty("detail").GetString());
+            Assert.StartsWith("downtime ended (Nagios id(s) host ", Step(master, "endDowntime").GetProperty("detail").GetString());
+            var left = await nagios.WaitForDowntimesAsync(d => !d.Any(x => ourIds.Contains(x.DowntimeId)), TimeSpan.FromSeconds(10));
+            Assert.Equal(persons.Where(x => x.Author == "carol" && x.HostName == m.Name).Select(x => x.DowntimeId).Order(),
+                left.Where(x => x.Author == "carol" && x.HostName == m.Name).Select(x => x.DowntimeId).Order());
+            var commands = nagios.ExternalCommandsLogged();
+            Assert.All(ourIds, i => Assert.Contains(commands, c => c == $"DEL_HOST_DOWNTIME;{i}" || c == $"DEL_SVC_DOWNTIME;{i}"));
+            Assert.DoesNotContain(commands, c => c.StartsWith($"DEL_DOWNTIME_BY_HOST_NAME;{m.Name}", StringComparison.Ordinal));
+            await AssertLedgerEmptyAsync(id);
+        }
+        finally
+        {
+            var carol = (await nagios.DowntimesAsync()).Where(x => x.Author == "carol").Select(x => new NagiosDowntimeId(x.Type, x.DowntimeId));
+            await sink.WriteAsync(NagiosCommands.DeleteDowntimes(carol, DateTimeOffset.UtcNow), CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task With_approval_per_wave_each_click_releases_exactly_the_next_wave_and_a_double_click_releases_one()
+    {
+        var names = new[] { "bm01-tests1-linux32", "bm02-tests1-linux32", "bm03-tests1-linux32" };
+        var id = await f.CreateAsync(new { kind = "restart", selector = new { names }, policy = new { perBucket = 1, approval = "wave" }, reason = "lab: per-wave approval" });
+        var created = await f.CampaignAsync(id);
+        Assert.Equal(3, created.GetProperty("waves").GetArrayLength());
+        string InWave(int w) => created.GetProperty("waves")[w][0].GetString()!;
+
+        await f.PostAsync($"/api/v1/campaigns/{id}/approve");
+        var first = await f.WaitForCampaignAsync(id, c => State(Master(c, InWave(0))) is "succeeded" or "failed", "wave 1 done", TimeSpan.FromMinutes(2));
+        Assert.Equal("succeeded", State(Master(first, InWave(0))));
+
+        // Nothing else starts by itself: the runner ticks every second, so a few seconds is many chances to.
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        var waiting = await f.CampaignAsync(id);
+        Assert.Equal("running", State(waiting));
+        Assert.Equal("pending", State(Master(waiting, InWave(1))));
+        Assert.Equal("pending", State(Master(waiting, InWave(2))));
+
+        // A double click: both answered, one wave released.
+        var releasedAt = DateTimeOffset.UtcNow;
+        await Task.WhenAll(f.PostAsync($"/api/v1/campaigns/{id}/approve"), f.PostAsync($"/api/v1/campaigns/{id}/approve"));
+        var second = await f.WaitForCampaignAsync(id, c => State(Master(c, InWave(1))) is "succeeded" or "failed", "wave 2 done", TimeSpan.FromMinutes(2));
+        Assert.Equal("succeeded", State(Master(second, InWave(1))));
+        Assert.True(Master(second, InWave(1)).GetProperty("steps")[0].GetProperty("startedAt").GetDateTimeOffset() >= releasedAt.AddSeconds(-1));
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        var third = await f.CampaignAsync(id);
+        Assert.Equal("pending", State(Master(third, InWave(2))));
+        Assert.Equal(JsonValueKind.Null, Step(Master(third, InWave(2)), "preCheck").GetProperty("startedAt").ValueKind);
+
+        await f.PostAsync($"/api/v1/campaigns/{id}/approve");
+        var done = await f.WaitForCampaignAsync(id, c => State(c) is "succeeded" or "failed" or "parked" or "aborted", "the end", TimeSpan.FromMinutes(2));
+        Assert.True(State(done) == "succeeded", done.ToString());
+        var waveStart = Step(Master(done, InWave(2)), "preCheck").GetProperty("startedAt").GetDateTimeOffset();
+        Assert.True(waveStart >= Step(Master(done, InWave(1)), "endDowntime").GetProperty("endedAt").GetDateTimeOffset());
+
+        await using var db = await f.App.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Core.Persistence.WranglerDb>>().CreateDbContextAsync();
+        Assert.Equal([0, 1, 2], db.Approvals.Where(a => a.CampaignId == id).OrderBy(a => a.Id).Select(a => a.Wave ?? -1).ToList());
+        Assert.Contains(db.AuditEvents.Where(a => a.Subject == $"campaign {id}").Select(a => a.Detail).ToList(), d => d != null && d.Contains("still running; nothing changed"));
+        await AssertLedgerEmptyAsync(id);
+    }
+
+    [Fact]
+    public async Task A_reboot_takes_the_host_off_the_network_and_back_with_a_fresh_uptime_and_ends_with_the_master_and_its_workers_back()
+    {
+        var m = f.Lab.Master("bm04-build1");
+        var pidBefore = int.Parse(File.ReadAllText(m.TwistdPidFile).Trim());
+        var id = await f.CreateAsync(new { kind = "reboot", selector = new { names = new[] { m.Name } }, reason = "lab: reboot" });
+        await f.PostAsync($"/api/v1/campaigns/{id}/approve");
+
+        // Off the network for a few seconds: ssh to the host is refused, as to a rebooting host.
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var refused = Task.Run(async () =>
+        {
+            while (true)
+            {
+                var r = await f.Lab.SshAsync("true", ct: stop.Token);
+                if (r.ExitCode == 255 && r.StdErr.Contains("Connection refused", StringComparison.Ordinal))
+                {
+                    return r.StdErr.Trim();
+                }
+
+                await Task.Delay(250, stop.Token);
+            }
+        });
+        var done = await f.WaitForCampaignAsync(id, c => State(c) is "succeeded" or "failed" or "parked" or "aborted", "the end", TimeSpan.FromMinutes(4));
+        Assert.True(refused.IsCompleted, "ssh to the host was never refused during the reboot");
+        Assert.Contains("Connection refused", await refused);
+        Assert.True(State(done) == "succeeded", done.ToString());
+
+        var master = Master(done, m.Name);
+        Assert.Equal(["preCheck", "scheduleDowntime", "disableInAllocator", "createLock", "reboot", "waitForHost", "verify", "removeLock", "enableInAllocator", "endDowntime"],
+            master.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToArray());
+        Assert.All(master.GetProperty("steps").EnumerateArray(), s => Assert.Equal("succeeded", State(s)));
+        var back = Step(master, "waitForHost").GetProperty("detail").GetString()!;
+        Assert.Contains("host back after", back);
+        Assert.Contains("its init started the master", back);
+
+        // A new process (the old one was killed, not shut down), started by the host, with its workers back.
+        var pidAfter = int.Parse(File.ReadAllText(m.TwistdPidFile).Trim());
+        Assert.NotEqual(pidBefore, pidAfter);
+        Assert.True(Lab.LabProcess.IsAlive(pidAfter));
+        Assert.False(Lab.LabProcess.IsAlive(pidBefore));
+        await f.WaitForMasterAsync(m.Name, j => State(j) == "running" && j.GetProperty("workers").GetProperty("connected").GetInt32() == m.Workers.Count,
+            "running with its workers back", TimeSpan.FromSeconds(60));
+        var log = File.ReadAllText(Path.Combine(f.Lab.Root, "reboot.log"));
+        Assert.Contains("power off: " + m.MasterDir, log);
+        Assert.Contains("up: uptime", log);
+
+        // Over ssh the host now looks freshly booted.
+        var uptime = await f.Lab.SshAsync("cat /proc/uptime");
+        Assert.InRange(double.Parse(uptime.StdOut.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture), 0, 600);
+        Assert.False(File.Exists(Path.Combine(m.MasterDir, "reconfig.lock")));
+        Assert.True(f.Lab.Allocator!.IsEnabled(m.Name));
+        await f.Lab.Nagios!.WaitForDowntimesAsync(d => !d.Any(x => x.HostName == m.Name), TimeSpan.FromSeconds(10));
+        await AssertLedgerEmptyAsync(id);
     }
 
     private async Task AssertLedgerEmptyAsync(long id)

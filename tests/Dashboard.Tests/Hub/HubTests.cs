@@ -88,6 +88,12 @@ public sealed class HubTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Equal(target, l.GetProperty("master").GetString());
             Assert.False(string.IsNullOrEmpty(l.GetProperty("line").GetString()));
         });
+
+        // The remote commands' own output comes with its step; the runner's progress lines say they are Wrangler's.
+        var remote = lines.Where(l => l.GetProperty("source").GetString() == "remote").ToList();
+        Assert.Contains(remote, l => l.GetProperty("step").GetString() == "preCheck" && l.GetProperty("line").GetString() == "Config file is good!");
+        Assert.Contains(remote, l => l.GetProperty("step").GetString() == "start" && l.GetProperty("line").GetString()!.Contains("(re)started correctly", StringComparison.Ordinal));
+        Assert.All(lines.Where(l => l.GetProperty("source").GetString() != "remote"), l => Assert.Equal("wrangler", l.GetProperty("source").GetString()));
     }
 
     private static bool IsCampaign(JsonElement body, long id) => body.GetProperty("campaign").GetProperty("id").GetInt64() == id;
