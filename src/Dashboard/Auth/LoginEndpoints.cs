@@ -93,7 +93,7 @@ public static class LoginEndpoints
         return Results.Content(Html("Sign in", body), "text/html; charset=utf-8", statusCode: status);
     }
 
-    private static string Html(string title, string body) => $"""
+    public static string Html(string title, string body) => $"""
         <!DOCTYPE html>
         <html lang="en">
         <head>
