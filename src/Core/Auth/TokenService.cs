@@ -8,8 +8,8 @@ namespace Wrangler.Core.Auth;
 
 public sealed record TokenView(long Id, string Name, Role Role, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
 
-/// <summary>Who a presented bearer token speaks for.</summary>
-public sealed record TokenIdentity(string Name, Role Role);
+/// <summary>Who a presented bearer token speaks for; Id is null for the bootstrap token.</summary>
+public sealed record TokenIdentity(string Name, Role Role, long? Id = null);
 
 /// <summary>API tokens: shown once at creation, stored as SHA-256 (the secret is 32 random bytes, so a slow hash adds nothing), revocable.</summary>
 public sealed class TokenService(IDbContextFactory<WranglerDb> dbs, IOptions<AuthOptions> options, TimeProvider time)
@@ -91,7 +91,14 @@ public sealed class TokenService(IDbContextFactory<WranglerDb> dbs, IOptions<Aut
             await db.SaveChangesAsync(ct);
         }
 
-        return new TokenIdentity(token.Name, token.Role);
+        return new TokenIdentity(token.Name, token.Role, token.Id);
+    }
+
+    /// <summary>Whether a token is still usable, for connections that outlive the request that authenticated them (the hub).</summary>
+    public async Task<bool> IsActiveAsync(long id, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Tokens.AnyAsync(t => t.Id == id && t.RevokedAt == null, ct);
     }
 
     // Looking up by hash is safe against timing: an attacker cannot choose the hash of a guess.

@@ -76,10 +76,10 @@ public static class AuthSetup
     public static string? HubToken(HttpRequest r) =>
         r.Path.StartsWithSegments("/hubs") && r.Query.TryGetValue("access_token", out var t) && !string.IsNullOrWhiteSpace(t) ? t.ToString() : null;
 
-    // Automation wants a status code, not an HTML login page.
+    // Automation (the API and hub subscribers) wants a status code, not an HTML login page.
     private static Task ApiStatusOrRedirect(RedirectContext<CookieAuthenticationOptions> ctx, int status)
     {
-        if (IsApi(ctx.Request))
+        if (IsApi(ctx.Request) || ctx.Request.Path.StartsWithSegments("/hubs"))
         {
             ctx.Response.StatusCode = status;
             if (status == StatusCodes.Status401Unauthorized)
