@@ -28,6 +28,11 @@ public sealed class TokenService(IDbContextFactory<WranglerDb> dbs, IOptions<Aut
             throw new AuthRefusedException("a token name is 1 to 100 printable characters");
         }
 
+        if (!Enum.IsDefined(role))
+        {
+            throw new AuthRefusedException("a role is viewer, operator or admin");
+        }
+
         var secret = Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var token = new ApiToken { Name = name, Hash = Hash(secret), Role = role, CreatedBy = actor, CreatedAt = time.GetUtcNow() };
         await using var db = await dbs.CreateDbContextAsync(ct);
