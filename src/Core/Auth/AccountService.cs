@@ -88,6 +88,9 @@ public sealed class AccountService(IDbContextFactory<WranglerDb> dbs, SignInThro
         return View(account);
     }
 
+    /// <summary>Raised after an account is disabled or its role changes, so its long-lived connections can be closed. Must not block.</summary>
+    public event Action<string>? Restricted;
+
     public async Task<UserView?> SetDisabledAsync(string name, bool disabled, string actor, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
@@ -106,6 +109,10 @@ public sealed class AccountService(IDbContextFactory<WranglerDb> dbs, SignInThro
         account.Disabled = disabled;
         db.AuditEvents.Add(new AuditEvent { At = time.GetUtcNow(), Actor = actor, Kind = disabled ? "auth.user.disable" : "auth.user.enable", Subject = $"user {name}" });
         await db.SaveChangesAsync(ct);
+        if (disabled)
+        {
+            Restricted?.Invoke(account.Name);
+        }
         return View(account);
     }
 
@@ -134,6 +141,7 @@ public sealed class AccountService(IDbContextFactory<WranglerDb> dbs, SignInThro
             db.AuditEvents.Add(new AuditEvent { At = time.GetUtcNow(), Actor = actor, Kind = "auth.user.role", Subject = $"user {name}", Detail = $"{account.Role.Name()} → {role.Name()}" });
             account.Role = role;
             await db.SaveChangesAsync(ct);
+            Restricted?.Invoke(account.Name);
         }
 
         return View(account);

@@ -42,6 +42,9 @@ public sealed class TokenService(IDbContextFactory<WranglerDb> dbs, IOptions<Aut
         return (View(token), secret);
     }
 
+    /// <summary>Raised after a token is revoked, so long-lived connections (the hub) made with it can be closed at once. Must not block.</summary>
+    public event Action<long>? Revoked;
+
     public async Task<TokenView?> RevokeAsync(long id, string actor, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
@@ -56,6 +59,7 @@ public sealed class TokenService(IDbContextFactory<WranglerDb> dbs, IOptions<Aut
             token.RevokedAt = time.GetUtcNow();
             db.AuditEvents.Add(new AuditEvent { At = time.GetUtcNow(), Actor = actor, Kind = "auth.token.revoke", Subject = $"token {token.Name}", Detail = $"id {id}" });
             await db.SaveChangesAsync(ct);
+            Revoked?.Invoke(id);
         }
 
         return View(token);

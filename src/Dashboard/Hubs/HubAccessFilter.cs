@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.AspNetCore.SignalR;
 using Wrangler.Core.Auth;
@@ -6,12 +7,38 @@ using Wrangler.Dashboard.Auth;
 namespace Wrangler.Dashboard.Hubs;
 
 /// <summary>
-/// A hub connection is authorized once, when it opens, and can then live for days. Before each method call this checks
-/// that the token behind it is not revoked and the account behind a cookie is not disabled or demoted; if either is,
-/// the call is refused and the connection closed, so a revoked token stops receiving events too.
+/// A hub connection is authorized once, when it opens, and can then live for days. So: revoking a token (or disabling
+/// or re-roling an account) closes the connections made with it at once, and before each method call the credentials
+/// are checked again, in case a change was missed (another process on the same database).
 /// </summary>
-public sealed class HubAccessFilter(TokenService tokens, AccountService accounts, TimeProvider time) : IHubFilter
+public sealed class HubAccessFilter : IHubFilter, IDisposable
 {
+    private readonly TokenService tokens;
+    private readonly AccountService accounts;
+    private readonly TimeProvider time;
+    private readonly ConcurrentDictionary<string, HubCallerContext> open = new(StringComparer.Ordinal);
+
+    public HubAccessFilter(TokenService tokens, AccountService accounts, TimeProvider time)
+    {
+        this.tokens = tokens;
+        this.accounts = accounts;
+        this.time = time;
+        tokens.Revoked += OnTokenRevoked;
+        accounts.Restricted += OnAccountRestricted;
+    }
+
+    public Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    {
+        open[context.Context.ConnectionId] = context.Context;
+        return next(context);
+    }
+
+    public Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
+    {
+        open.TryRemove(context.Context.ConnectionId, out _);
+        return next(context, exception);
+    }
+
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocation, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         var ctx = invocation.Context;
@@ -23,6 +50,30 @@ public sealed class HubAccessFilter(TokenService tokens, AccountService accounts
         }
 
         return await next(invocation);
+    }
+
+    public void Dispose()
+    {
+        tokens.Revoked -= OnTokenRevoked;
+        accounts.Restricted -= OnAccountRestricted;
+    }
+
+    private void OnTokenRevoked(long id)
+    {
+        var claim = id.ToString(CultureInfo.InvariantCulture);
+        AbortWhere(c => c.User?.FindFirst(Principals.TokenIdClaim)?.Value == claim);
+    }
+
+    // A new role may still be enough, but the connection was authorized for the old one: the client reconnects and is checked afresh.
+    private void OnAccountRestricted(string name) =>
+        AbortWhere(c => c.User?.FindFirst(Principals.KindClaim)?.Value == "user" && c.User.Identity?.Name == name);
+
+    private void AbortWhere(Func<HubCallerContext, bool> match)
+    {
+        foreach (var c in open.Values.Where(match))
+        {
+            c.Abort();
+        }
     }
 
     private async Task AbortSoonAsync(HubCallerContext ctx)

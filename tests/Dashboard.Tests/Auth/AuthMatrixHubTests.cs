@@ -109,7 +109,7 @@ public sealed class AuthMatrixHubTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_token_revoked_while_connected_is_refused_at_its_next_call_and_disconnected()
+    public async Task A_token_revoked_behind_this_process_back_is_refused_at_its_next_call_and_disconnected()
     {
         var (id, secret) = await host.CreateTokenAsync("hub-soon-revoked", Role.Viewer);
         await using var client = await NodeHubClient.StartAsync(host.BaseAddress, TimeSpan.FromSeconds(120), secret, probe: true);
@@ -117,7 +117,14 @@ public sealed class AuthMatrixHubTests : IAsyncLifetime
         await client.SendAsync("invoke GetMasters");
         Assert.True((await client.WaitForAnyAsync(e => e.Type == "invoked", Wait))?.Body.GetProperty("ok").GetBoolean());
 
-        await host.Services.GetRequiredService<TokenService>().RevokeAsync(id, "test", CancellationToken.None);
+        // Straight in the database, as another Wrangler on the same file would: no event reaches this process.
+        await using (var db = await host.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Wrangler.Core.Persistence.WranglerDb>>().CreateDbContextAsync())
+        {
+            var token = await db.Tokens.FindAsync(id);
+            token!.RevokedAt = host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+            await db.SaveChangesAsync();
+        }
+
         await client.SendAsync("invoke UnwatchCampaign 1");
         var refused = await client.WaitForAnyAsync(e => e.Type == "invoked" && e.Body.GetProperty("method").GetString() == "UnwatchCampaign", Wait);
         Assert.NotNull(refused);
@@ -125,6 +132,26 @@ public sealed class AuthMatrixHubTests : IAsyncLifetime
         Assert.Contains("revoked", refused.Body.GetProperty("error").GetString());
         // The server closed the connection: the client reports it as lost.
         Assert.NotNull(await client.WaitForAnyAsync(e => e.Type == "closed", Wait));
+    }
+
+    [Fact]
+    public async Task Revoking_a_token_closes_the_connections_made_with_it_at_once_and_leaves_others_open()
+    {
+        var (id, secret) = await host.CreateTokenAsync("hub-listener", Role.Viewer);
+        await using var listener = await NodeHubClient.StartAsync(host.BaseAddress, TimeSpan.FromSeconds(120), secret, probe: true);
+        await using var other = await NodeHubClient.StartAsync(host.BaseAddress, TimeSpan.FromSeconds(120), (await host.CreateTokenAsync("hub-other", Role.Viewer)).Secret, probe: true);
+        Assert.Equal("connected", (await listener.WaitForAnyAsync(e => e.Type is "connected" or "error", Wait))?.Type);
+        Assert.Equal("connected", (await other.WaitForAnyAsync(e => e.Type is "connected" or "error", Wait))?.Type);
+
+        // Through the API, as an admin would; the listener never calls a method, it only listens.
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.DeleteAsync($"/api/v1/tokens/{id}")).StatusCode);
+        var lost = await listener.WaitForAnyAsync(e => e.Type == "closed", TimeSpan.FromSeconds(20));
+        Assert.NotNull(lost);
+        Assert.Equal("connection lost", lost.Body.GetProperty("reason").GetString());
+
+        await other.SendAsync("invoke GetMasters");
+        Assert.True((await other.WaitForAnyAsync(e => e.Type == "invoked", Wait))?.Body.GetProperty("ok").GetBoolean());
+        Assert.Equal(0, await other.QuitAsync());
     }
 
     [Fact]
