@@ -64,8 +64,11 @@ public static class LoginEndpoints
             .AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
 
         app.MapGet("/forbidden", () => Results.Content(Html("Not allowed", """
+                <div class="wr-login wr-refused">
                 <h1>Not allowed</h1>
-                <p>Your account's role may not open that page. <a href="/">Back to the fleet</a>.</p>
+                <div class="wr-banner wr-banner-bad" role="alert">Your account's role may not open that page.</div>
+                <p><a href="/">Back to the fleet</a></p>
+                </div>
                 """), "text/html; charset=utf-8", statusCode: StatusCodes.Status403Forbidden))
             .AllowAnonymous().ExcludeFromDescription();
         return app;

@@ -117,7 +117,8 @@ public sealed class ProxyHandler(IOptionsMonitor<AuthenticationSchemeOptions> op
         else
         {
             Response.ContentType = "text/html; charset=utf-8";
-            await Response.WriteAsync(LoginEndpoints.Html("Not allowed", $"<h1>Not allowed</h1><p id=\"forbidden-reason\">{WebUtility.HtmlEncode(message)}</p>"), Context.RequestAborted);
+            await Response.WriteAsync(LoginEndpoints.Html("Not allowed",
+                $"<div class=\"wr-login wr-refused\"><h1>Not allowed</h1><div class=\"wr-banner wr-banner-bad\" id=\"forbidden-reason\" role=\"alert\">{WebUtility.HtmlEncode(message)}</div></div>"), Context.RequestAborted);
         }
     }
 }

@@ -54,6 +54,17 @@ public sealed class TrustedProxyBrowserTests : IAsyncLifetime
         Assert.Equal("aborted", campaign.GetProperty("state").GetString());
     }
 
+    [Fact]
+    public async Task Someone_the_proxy_lets_in_without_a_mapped_group_is_told_why_they_are_refused()
+    {
+        await using var stranger = await ProxiedAsync("mo-marketing", "marketing,all-staff");
+        var page = await stranger.NewPageAsync();
+        var response = await page.GotoAsync(host.BaseAddress.ToString());
+        Assert.Equal(403, response!.Status);
+        await Assertions.Expect(page.Locator("#forbidden-reason")).ToContainTextAsync("none of your groups (marketing, all-staff) is given a Wrangler role");
+        await page.ScreenshotAsync(new() { Path = Browser.Browser.ScreenshotPath("proxy-refused") });
+    }
+
     private Task<IBrowserContext> ProxiedAsync(string user, string groups) =>
         browser.NewContextAsync(new() { ExtraHTTPHeaders = new Dictionary<string, string> { ["X-Forwarded-User"] = user, ["X-Forwarded-Groups"] = groups } });
 }
