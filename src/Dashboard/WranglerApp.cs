@@ -14,6 +14,9 @@ public static class WranglerApp
         });
         // Static web assets (Radzen, site.css from the top-level wwwroot/ that src/Dashboard/wwwroot links to) also outside Development.
         builder.WebHost.UseStaticWebAssets();
+        // Request logging writes the whole URL, and the hub's access_token travels in the query string (browsers cannot set
+        // WebSocket headers), so this one category stays at Warning whatever the configuration says.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.AddWranglerCore(builder.Configuration, builder.Environment.ContentRootPath);
         builder.Services.AddDashboard();
         configure?.Invoke(builder);

@@ -71,7 +71,10 @@ public sealed class AppHost : IAsyncDisposable
 
     private static string RandomPassword() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
 
-    public static async Task<AppHost> StartAsync(params string[] extraArgs)
+    public static Task<AppHost> StartAsync(params string[] extraArgs) => StartAsync(null, extraArgs);
+
+    /// <param name="configure">Runs on the builder before the app is built (e.g. to add a logging provider).</param>
+    public static async Task<AppHost> StartAsync(Action<WebApplicationBuilder>? configure, params string[] extraArgs)
     {
         var dataDir = Directory.CreateTempSubdirectory("wrangler-test-").FullName;
         var adminPassword = RandomPassword();
@@ -85,7 +88,7 @@ public sealed class AppHost : IAsyncDisposable
             $"--Wrangler:Auth:Admin:Password={adminPassword}",
             .. extraArgs,
         ];
-        var app = WranglerApp.Create(args);
+        var app = WranglerApp.Create(args, configure);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         var host = new AppHost(app, dataDir, new Uri(address), adminPassword);

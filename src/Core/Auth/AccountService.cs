@@ -13,7 +13,7 @@ public enum SignInOutcome
 
 public sealed record SignInResult(SignInOutcome Outcome, UserAccount? Account = null, TimeSpan? RetryAfter = null);
 
-public sealed record UserView(long Id, string Name, Role Role, DateTimeOffset CreatedAt, bool Disabled);
+public sealed record UserView(long Id, string Name, Role Role, DateTimeOffset CreatedAt, bool Disabled, DateTimeOffset? LastSignInAt = null);
 
 /// <summary>Local accounts: create, verify a password (throttled and audited), enable or disable.</summary>
 public sealed class AccountService(IDbContextFactory<WranglerDb> dbs, SignInThrottle throttle, TimeProvider time)
@@ -51,6 +51,7 @@ public sealed class AccountService(IDbContextFactory<WranglerDb> dbs, SignInThro
         }
 
         throttle.Succeeded(key);
+        account.LastSignInAt = time.GetUtcNow();
         await AuditAsync(db, account.Name, "auth.signin", null, address, ct);
         return new SignInResult(SignInOutcome.Succeeded, account);
     }
@@ -61,6 +62,11 @@ public sealed class AccountService(IDbContextFactory<WranglerDb> dbs, SignInThro
         if (name.Length is 0 or > 100 || name.Any(char.IsControl))
         {
             throw new AuthRefusedException("a name is 1 to 100 printable characters");
+        }
+
+        if (!Enum.IsDefined(role))
+        {
+            throw new AuthRefusedException("a role is viewer, operator or admin");
         }
 
         if (password.Length < MinPasswordLength)
@@ -82,6 +88,9 @@ public sealed class AccountService(IDbContextFactory<WranglerDb> dbs, SignInThro
         return View(account);
     }
 
+    /// <summary>Raised after an account is disabled or its role changes, so its long-lived connections can be closed. Must not block.</summary>
+    public event Action<string>? Restricted;
+
     public async Task<UserView?> SetDisabledAsync(string name, bool disabled, string actor, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
@@ -91,9 +100,50 @@ public sealed class AccountService(IDbContextFactory<WranglerDb> dbs, SignInThro
             return null;
         }
 
+        if (disabled && account.Name == actor)
+        {
+            // Nobody locks themselves out by a slip; another admin can do it.
+            throw new AuthRefusedException("you cannot disable your own account", 409);
+        }
+
         account.Disabled = disabled;
         db.AuditEvents.Add(new AuditEvent { At = time.GetUtcNow(), Actor = actor, Kind = disabled ? "auth.user.disable" : "auth.user.enable", Subject = $"user {name}" });
         await db.SaveChangesAsync(ct);
+        if (disabled)
+        {
+            Restricted?.Invoke(account.Name);
+        }
+        return View(account);
+    }
+
+    /// <summary>Changes an account's role; its open sessions are re-checked and end at their next request.</summary>
+    public async Task<UserView?> SetRoleAsync(string name, Role role, string actor, CancellationToken ct)
+    {
+        if (!Enum.IsDefined(role))
+        {
+            throw new AuthRefusedException("a role is viewer, operator or admin");
+        }
+
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var account = await db.Users.FirstOrDefaultAsync(u => u.Name == name, ct);
+        if (account is null)
+        {
+            return null;
+        }
+
+        if (account.Name == actor && role < account.Role)
+        {
+            throw new AuthRefusedException("you cannot lower your own role; another admin can", 409);
+        }
+
+        if (account.Role != role)
+        {
+            db.AuditEvents.Add(new AuditEvent { At = time.GetUtcNow(), Actor = actor, Kind = "auth.user.role", Subject = $"user {name}", Detail = $"{account.Role.Name()} → {role.Name()}" });
+            account.Role = role;
+            await db.SaveChangesAsync(ct);
+            Restricted?.Invoke(account.Name);
+        }
+
         return View(account);
     }
 
@@ -107,7 +157,7 @@ public sealed class AccountService(IDbContextFactory<WranglerDb> dbs, SignInThro
     public async Task<UserView?> FindAsync(string name, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        return await db.Users.AsNoTracking().Where(u => u.Name == name).Select(u => new UserView(u.Id, u.Name, u.Role, u.CreatedAt, u.Disabled)).FirstOrDefaultAsync(ct);
+        return await db.Users.AsNoTracking().Where(u => u.Name == name).Select(u => new UserView(u.Id, u.Name, u.Role, u.CreatedAt, u.Disabled, u.LastSignInAt)).FirstOrDefaultAsync(ct);
     }
 
     public async Task<bool> AnyAsync(CancellationToken ct)
@@ -130,7 +180,7 @@ public sealed class AccountService(IDbContextFactory<WranglerDb> dbs, SignInThro
         await db.SaveChangesAsync(ct);
     }
 
-    private static UserView View(UserAccount a) => new(a.Id, a.Name, a.Role, a.CreatedAt, a.Disabled);
+    private static UserView View(UserAccount a) => new(a.Id, a.Name, a.Role, a.CreatedAt, a.Disabled, a.LastSignInAt);
 }
 
 /// <summary>A refused account or token change, with the HTTP status it maps to.</summary>

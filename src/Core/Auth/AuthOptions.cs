@@ -21,6 +21,27 @@ public sealed class AuthOptions
 
     /// <summary>How long a login cookie lasts without use.</summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>Sign-in by an SSO proxy in front of Wrangler, and the client address it forwards.</summary>
+    public TrustedProxyOptions TrustedProxy { get; set; } = new();
+}
+
+/// <summary>The <c>Wrangler:Auth:TrustedProxy</c> section.</summary>
+public sealed class TrustedProxyOptions
+{
+    /// <summary>Sign in whoever the proxy names in <see cref="UserHeader"/>. <see cref="Proxies"/> alone only forwards client addresses.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Addresses or CIDR networks of the proxies whose headers are believed; every other sender's are ignored.</summary>
+    public List<string> Proxies { get; set; } = [];
+
+    public string UserHeader { get; set; } = "X-Forwarded-User";
+
+    /// <summary>Comma-separated group names.</summary>
+    public string GroupsHeader { get; set; } = "X-Forwarded-Groups";
+
+    /// <summary>Group name (any case) → viewer, operator or admin; a user gets the highest role any of their groups maps to.</summary>
+    public Dictionary<string, string> GroupRoles { get; set; } = [];
 }
 
 public sealed class AdminAccountOptions

@@ -9,6 +9,9 @@ public sealed class UserAccount
     public Role Role { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public bool Disabled { get; set; }
+
+    // Last in the class: SQLite's ADD COLUMN appends, and the migration test compares with the model's column order.
+    public DateTimeOffset? LastSignInAt { get; set; }
 }
 
 /// <summary>An API token for automation; only the SHA-256 of the secret is kept, so the database never holds a usable token.</summary>

@@ -8,8 +8,8 @@ namespace Wrangler.Core.Auth;
 
 public sealed record TokenView(long Id, string Name, Role Role, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
 
-/// <summary>Who a presented bearer token speaks for.</summary>
-public sealed record TokenIdentity(string Name, Role Role);
+/// <summary>Who a presented bearer token speaks for; Id is null for the bootstrap token.</summary>
+public sealed record TokenIdentity(string Name, Role Role, long? Id = null);
 
 /// <summary>API tokens: shown once at creation, stored as SHA-256 (the secret is 32 random bytes, so a slow hash adds nothing), revocable.</summary>
 public sealed class TokenService(IDbContextFactory<WranglerDb> dbs, IOptions<AuthOptions> options, TimeProvider time)
@@ -28,6 +28,11 @@ public sealed class TokenService(IDbContextFactory<WranglerDb> dbs, IOptions<Aut
             throw new AuthRefusedException("a token name is 1 to 100 printable characters");
         }
 
+        if (!Enum.IsDefined(role))
+        {
+            throw new AuthRefusedException("a role is viewer, operator or admin");
+        }
+
         var secret = Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var token = new ApiToken { Name = name, Hash = Hash(secret), Role = role, CreatedBy = actor, CreatedAt = time.GetUtcNow() };
         await using var db = await dbs.CreateDbContextAsync(ct);
@@ -36,6 +41,9 @@ public sealed class TokenService(IDbContextFactory<WranglerDb> dbs, IOptions<Aut
         await db.SaveChangesAsync(ct);
         return (View(token), secret);
     }
+
+    /// <summary>Raised after a token is revoked, so long-lived connections (the hub) made with it can be closed at once. Must not block.</summary>
+    public event Action<long>? Revoked;
 
     public async Task<TokenView?> RevokeAsync(long id, string actor, CancellationToken ct)
     {
@@ -51,6 +59,7 @@ public sealed class TokenService(IDbContextFactory<WranglerDb> dbs, IOptions<Aut
             token.RevokedAt = time.GetUtcNow();
             db.AuditEvents.Add(new AuditEvent { At = time.GetUtcNow(), Actor = actor, Kind = "auth.token.revoke", Subject = $"token {token.Name}", Detail = $"id {id}" });
             await db.SaveChangesAsync(ct);
+            Revoked?.Invoke(id);
         }
 
         return View(token);
@@ -91,7 +100,14 @@ public sealed class TokenService(IDbContextFactory<WranglerDb> dbs, IOptions<Aut
             await db.SaveChangesAsync(ct);
         }
 
-        return new TokenIdentity(token.Name, token.Role);
+        return new TokenIdentity(token.Name, token.Role, token.Id);
+    }
+
+    /// <summary>Whether a token is still usable, for connections that outlive the request that authenticated them (the hub).</summary>
+    public async Task<bool> IsActiveAsync(long id, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Tokens.AnyAsync(t => t.Id == id && t.RevokedAt == null, ct);
     }
 
     // Looking up by hash is safe against timing: an attacker cannot choose the hash of a guess.

@@ -47,6 +47,8 @@ public sealed class HttpAllocator : IAllocator
     {
         ArgumentNullException.ThrowIfNull(master);
         var url = new Uri(baseUrl, "masters/" + Uri.EscapeDataString(master.Name));
+        // Errors end up in step details, logs and webhooks: never with the URL's credentials.
+        var shownUrl = SafeUrl.Show(url);
         var verb = enabled ? "enable" : "disable";
 
         // HttpClient's own Timeout is left infinite so the deadline follows the injected clock and the error can say which call it was.
@@ -64,16 +66,16 @@ public sealed class HttpAllocator : IAllocator
             var body = await response.Content.ReadAsStringAsync(linked.Token).ConfigureAwait(false);
             var shown = body.Length > MaxBodyInMessage ? body[..MaxBodyInMessage] + "…" : body;
             throw new IntegrationException("allocator",
-                $"allocator refused to {verb} {master.Name}: PUT {url} answered {(int)response.StatusCode} {response.ReasonPhrase}: {shown.Trim()}",
+                $"allocator refused to {verb} {master.Name}: PUT {shownUrl} answered {(int)response.StatusCode} {response.ReasonPhrase}: {shown.Trim()}",
                 (int)response.StatusCode, body);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            throw new IntegrationException("allocator", $"allocator did not answer within {timeout.TotalSeconds:0.#} s to {verb} {master.Name} (PUT {url})");
+            throw new IntegrationException("allocator", $"allocator did not answer within {timeout.TotalSeconds:0.#} s to {verb} {master.Name} (PUT {shownUrl})");
         }
         catch (HttpRequestException e)
         {
-            throw new IntegrationException("allocator", $"allocator could not be reached to {verb} {master.Name} (PUT {url}): {e.Message}", inner: e);
+            throw new IntegrationException("allocator", $"allocator could not be reached to {verb} {master.Name} (PUT {shownUrl}): {e.Message}", inner: e);
         }
     }
 

@@ -51,7 +51,8 @@ public static class IntegrationsServiceCollectionExtensions
         }
         else
         {
-            services.AddHttpClient(HttpAllocator.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+            // No factory logging: it writes the whole URL, and these URLs may carry credentials. Their own errors show a SafeUrl.
+            services.AddHttpClient(HttpAllocator.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
             services.TryAddSingleton<IAllocator>(sp => new HttpAllocator(
                 sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpAllocator.HttpClientName),
                 sp.GetRequiredService<IOptions<AllocatorOptions>>().Value,
@@ -84,7 +85,7 @@ public static class IntegrationsServiceCollectionExtensions
         }
         else
         {
-            services.AddHttpClient(WebhookNotifier.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+            services.AddHttpClient(WebhookNotifier.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
             services.TryAddSingleton<INotifier>(sp => new WebhookNotifier(
                 sp.GetRequiredService<IHttpClientFactory>().CreateClient(WebhookNotifier.HttpClientName),
                 sp.GetRequiredService<IOptions<NotificationOptions>>().Value,

@@ -49,7 +49,7 @@ public sealed class WebhookNotifier : INotifier
             if (!response.IsSuccessStatusCode)
             {
                 Interlocked.Increment(ref failures);
-                logger?.LogWarning("Webhook {Url} answered {Status} to {Kind} of campaign {Campaign}", url, (int)response.StatusCode, n.Kind, n.CampaignId);
+                logger?.LogWarning("Webhook {Url} answered {Status} to {Kind} of campaign {Campaign}", SafeUrl.Show(url, keepPath: false), (int)response.StatusCode, n.Kind, n.CampaignId);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -60,7 +60,7 @@ public sealed class WebhookNotifier : INotifier
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
         {
             Interlocked.Increment(ref failures);
-            logger?.LogWarning(e, "Webhook {Url} failed for {Kind} of campaign {Campaign}", url, n.Kind, n.CampaignId);
+            logger?.LogWarning(e, "Webhook {Url} failed for {Kind} of campaign {Campaign}", SafeUrl.Show(url, keepPath: false), n.Kind, n.CampaignId);
         }
     }
 }

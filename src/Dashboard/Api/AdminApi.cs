@@ -9,6 +9,8 @@ public sealed record CreatedTokenDto(long Id, string Name, Role Role, string Tok
 
 public sealed record CreateUserDto(string Name, string Password, Role Role);
 
+public sealed record SetRoleDto(Role Role);
+
 /// <summary>Tokens and accounts; admin only.</summary>
 public static class AdminApi
 {
@@ -41,9 +43,13 @@ public static class AdminApi
         foreach (var (verb, disabled) in new[] { ("disable", true), ("enable", false) })
         {
             users.MapPost($"/{{name}}/{verb}", async Task<IResult> (string name, AccountService s, ClaimsPrincipal user, CancellationToken ct) =>
-                    await s.SetDisabledAsync(name, disabled, Actor(user), ct) is { } u ? Results.Ok(u) : Results.Problem(statusCode: 404, title: $"no account '{name}'"))
+                    await Refusable(async () => await s.SetDisabledAsync(name, disabled, Actor(user), ct) is { } u ? Results.Ok(u) : Results.Problem(statusCode: 404, title: $"no account '{name}'")))
                 .WithSummary($"{verb} an account; a disabled account's sessions end at their next request.");
         }
+
+        users.MapPost("/{name}/role", async Task<IResult> (string name, SetRoleDto body, AccountService s, ClaimsPrincipal user, CancellationToken ct) =>
+                await Refusable(async () => await s.SetRoleAsync(name, body.Role, Actor(user), ct) is { } u ? Results.Ok(u) : Results.Problem(statusCode: 404, title: $"no account '{name}'")))
+            .WithSummary("Changes an account's role; its sessions pick up the change at their next request.");
 
         return api;
     }

@@ -30,7 +30,9 @@ public static class AuthSetup
                 o.Events.OnRedirectToAccessDenied = ctx => ApiStatusOrRedirect(ctx, StatusCodes.Status403Forbidden);
                 o.Events.OnValidatePrincipal = ValidateAccountAsync;
             })
-            .AddScheme<AuthenticationSchemeOptions, BearerHandler>(BearerHandler.SchemeName, null);
+            .AddScheme<AuthenticationSchemeOptions, BearerHandler>(BearerHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, ProxyHandler>(ProxyAuth.SchemeName, null);
+        services.AddProxyAuth();
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>>((o, auth) => o.ExpireTimeSpan = auth.Value.SessionLifetime);
 
@@ -47,6 +49,7 @@ public static class AuthSetup
     /// <summary>
     /// Bearer when the caller sends an Authorization header. API writes never accept the cookie: a cross-site
     /// page cannot attach a bearer token, so a forged form or fetch cannot act with a signed-in person's session.
+    /// A trusted proxy's user counts like a cookie (the proxy adds its headers to a forged request too), so not for API writes either.
     /// </summary>
     private static string SelectScheme(HttpContext ctx)
     {
@@ -56,7 +59,12 @@ public static class AuthSetup
         }
 
         var safe = HttpMethods.IsGet(ctx.Request.Method) || HttpMethods.IsHead(ctx.Request.Method) || HttpMethods.IsOptions(ctx.Request.Method);
-        return IsApi(ctx.Request) && !safe ? BearerHandler.SchemeName : CookieAuthenticationDefaults.AuthenticationScheme;
+        if (IsApi(ctx.Request) && !safe)
+        {
+            return BearerHandler.SchemeName;
+        }
+
+        return ctx.Features.Get<ProxyIdentityFeature>() is not null ? ProxyAuth.SchemeName : CookieAuthenticationDefaults.AuthenticationScheme;
     }
 
     private static bool IsApi(HttpRequest r) => r.Path.StartsWithSegments("/api");
@@ -68,10 +76,10 @@ public static class AuthSetup
     public static string? HubToken(HttpRequest r) =>
         r.Path.StartsWithSegments("/hubs") && r.Query.TryGetValue("access_token", out var t) && !string.IsNullOrWhiteSpace(t) ? t.ToString() : null;
 
-    // Automation wants a status code, not an HTML login page.
+    // Automation (the API and hub subscribers) wants a status code, not an HTML login page.
     private static Task ApiStatusOrRedirect(RedirectContext<CookieAuthenticationOptions> ctx, int status)
     {
-        if (IsApi(ctx.Request))
+        if (IsApi(ctx.Request) || ctx.Request.Path.StartsWithSegments("/hubs"))
         {
             ctx.Response.StatusCode = status;
             if (status == StatusCodes.Status401Unauthorized)
@@ -110,6 +118,7 @@ public static class AuthSetup
             h.ContentSecurityPolicy = "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'";
             await next();
         });
+        app.UseProxyAuth();
         app.UseAuthentication();
         app.UseAuthorization();
         return app;

@@ -37,6 +37,10 @@ public sealed class BearerHandler(IOptionsMonitor<AuthenticationSchemeOptions> o
 
         var principal = Principals.Create(
             id.Name == TokenService.BootstrapName ? TokenService.BootstrapName : $"token:{id.Name}", id.Role, SchemeName, "token");
+        if (id.Id is { } tokenId)
+        {
+            ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim(Principals.TokenIdClaim, tokenId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
@@ -51,6 +55,7 @@ public sealed class BearerHandler(IOptionsMonitor<AuthenticationSchemeOptions> o
 public static class Principals
 {
     public const string KindClaim = "wrangler:kind";
+    public const string TokenIdClaim = "wrangler:token";
 
     /// <summary>A principal that carries its role and every role below it, so each policy is a single role check.</summary>
     public static ClaimsPrincipal Create(string name, Role role, string authenticationType, string kind)

@@ -64,8 +64,11 @@ public static class LoginEndpoints
             .AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
 
         app.MapGet("/forbidden", () => Results.Content(Html("Not allowed", """
+                <div class="wr-login wr-refused">
                 <h1>Not allowed</h1>
-                <p>Your account's role may not open that page. <a href="/">Back to the fleet</a>.</p>
+                <div class="wr-banner wr-banner-bad" role="alert">Your account's role may not open that page.</div>
+                <p><a href="/">Back to the fleet</a></p>
+                </div>
                 """), "text/html; charset=utf-8", statusCode: StatusCodes.Status403Forbidden))
             .AllowAnonymous().ExcludeFromDescription();
         return app;
@@ -93,7 +96,7 @@ public static class LoginEndpoints
         return Results.Content(Html("Sign in", body), "text/html; charset=utf-8", statusCode: status);
     }
 
-    private static string Html(string title, string body) => $"""
+    public static string Html(string title, string body) => $"""
         <!DOCTYPE html>
         <html lang="en">
         <head>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Wrangler.Core.Campaigns;
 using Wrangler.Core.Fleet;
@@ -17,7 +18,10 @@ public sealed record StepOutputDto(long CampaignId, string Master, string Line, 
 /// Server → client: <c>MasterChanged(MasterDto)</c> and <c>MasterRemoved(name)</c> to everyone,
 /// <c>CampaignChanged(CampaignDto)</c> to everyone, <c>StepOutput(StepOutputDto)</c> to watchers of that campaign.
 /// </summary>
-// Authorization: the viewer policy goes here ([Authorize(Policy = "viewer")]) once roles land; see also MapFleetHub.
+// Viewers and up, checked twice on purpose: MapFleetHub's endpoint policy refuses the connection, and this attribute makes
+// SignalR check each method too (a new method for operators must add its own [Authorize(Policy = ...)]).
+// HubAccessFilter re-checks revocation per call. AuthMatrixHubTests walks every method × caller.
+[Authorize(Policy = Wrangler.Core.Auth.Roles.Viewer)]
 public sealed class FleetHub(IFleetMonitor fleet) : Hub
 {
     public const string Path = "/hubs/fleet";

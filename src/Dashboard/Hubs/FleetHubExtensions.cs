@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -8,8 +9,9 @@ public static class FleetHubExtensions
     public static IServiceCollection AddFleetHub(this IServiceCollection services)
     {
         // Same wire format as the REST API: camelCase names (SignalR's default) and enums as camelCase strings.
-        services.AddSignalR().AddJsonProtocol(o =>
+        services.AddSignalR(o => o.AddFilter<HubAccessFilter>()).AddJsonProtocol(o =>
             o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        services.AddSingleton<HubAccessFilter>();
         services.AddHostedService<FleetHubBroadcaster>();
         return services;
     }

@@ -76,6 +76,7 @@ public sealed class AuthMatrixTests : IAsyncLifetime
             new("POST", "/api/v1/users", Role.Admin, new { name = "matrix-user", password = "a-long-enough-password", role = "viewer" }),
             new("POST", "/api/v1/users/dummy-user/disable", Role.Admin),
             new("POST", "/api/v1/users/dummy-user/enable", Role.Admin),
+            new("POST", "/api/v1/users/dummy-user/role", Role.Admin, new { role = "operator" }),
         ];
 
         var (revokedId, revokedSecret) = await host.CreateTokenAsync("revoked", Role.Admin);
@@ -235,6 +236,36 @@ public sealed class AuthMatrixTests : IAsyncLifetime
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("auth.signin", await AuditKindsAsync(AppHost.OperatorName));
+    }
+
+    [Fact]
+    public async Task An_admin_changes_a_role_a_session_follows_it_and_nobody_disables_or_demotes_themselves()
+    {
+        var password = await host.CreateUserAsync("rory-role", Role.Viewer);
+        using var browser = new SignedInClient(host);
+        await browser.SignInAsync("rory-role", password);
+        Assert.Equal(HttpStatusCode.OK, (await browser.Client.GetAsync("/api/v1/masters")).StatusCode);
+        var listed = (await host.Client.GetFromJsonAsync<JsonElement[]>("/api/v1/users"))!.Single(u => u.GetProperty("name").GetString() == "rory-role");
+        Assert.Equal(JsonValueKind.String, listed.GetProperty("lastSignInAt").ValueKind);
+
+        using (var resp = await host.Client.PostAsJsonAsync("/api/v1/users/rory-role/role", new { role = "operator" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, resp.StatusCode);
+            Assert.Equal("operator", (await resp.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("role").GetString());
+        }
+
+        // The session's role no longer matches the account: it ends at its next request.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.Client.GetAsync("/api/v1/masters")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await host.Client.PostAsJsonAsync("/api/v1/users/rory-role/role", new { role = "root" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await host.Client.PostAsJsonAsync("/api/v1/users/rory-role/role", new { role = 7 })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.PostAsJsonAsync("/api/v1/users/nobody-here/role", new { role = "viewer" })).StatusCode);
+
+        var accounts = host.Services.GetRequiredService<AccountService>();
+        await Assert.ThrowsAsync<AuthRefusedException>(() => accounts.SetRoleAsync(AppHost.AdminName, Role.Operator, AppHost.AdminName, CancellationToken.None));
+        await Assert.ThrowsAsync<AuthRefusedException>(() => accounts.SetDisabledAsync(AppHost.AdminName, true, AppHost.AdminName, CancellationToken.None));
+        Assert.Equal(Role.Admin, (await accounts.FindAsync(AppHost.AdminName, CancellationToken.None))!.Role);
+        var kinds = await AuditKindsAsync("bootstrap");
+        Assert.Single(kinds, k => k == "auth.user.role");
     }
 
     private async Task<long> CreateCampaignAsync(string master)

@@ -53,7 +53,8 @@ public sealed class NodeHubClient : IAsyncDisposable
         }
     }
 
-    public static async Task<NodeHubClient> StartAsync(Uri baseAddress, TimeSpan timeout, string? token = AppHost.BootstrapToken)
+    /// <param name="probe">Do not ask for the snapshot after connecting: the caller invokes methods itself.</param>
+    public static async Task<NodeHubClient> StartAsync(Uri baseAddress, TimeSpan timeout, string? token = AppHost.BootstrapToken, bool probe = false)
     {
         await EnsureInstalledAsync();
         var start = new ProcessStartInfo("node")
@@ -67,6 +68,11 @@ public sealed class NodeHubClient : IAsyncDisposable
         if (token is not null)
         {
             start.Environment["WRANGLER_TOKEN"] = token;
+        }
+
+        if (probe)
+        {
+            start.Environment["WRANGLER_HUB_PROBE"] = "1";
         }
 
         foreach (var arg in new[] { "hub-client.mjs", baseAddress.ToString(), ((int)timeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture) })
@@ -109,6 +115,29 @@ public sealed class NodeHubClient : IAsyncDisposable
 
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>Waits for the first event that matches, whatever else the client printed (errors included); null when it exited or time ran out.</summary>
+    public async Task<HubEvent?> WaitForAnyAsync(Func<HubEvent, bool> match, TimeSpan timeout)
+    {
+        var deadline = clock.Elapsed + timeout;
+        while (clock.Elapsed < deadline)
+        {
+            if (Events.FirstOrDefault(match) is { } hit)
+            {
+                return hit;
+            }
+
+            if (process.HasExited)
+            {
+                await Task.WhenAll(readOut, readErr);
+                return Events.FirstOrDefault(match);
+            }
+
+            await Task.Delay(50);
+        }
+
+        return null;
     }
 
     /// <summary>Asks the client to stop and returns its exit code.</summary>

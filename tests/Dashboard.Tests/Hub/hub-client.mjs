@@ -1,7 +1,9 @@
 // An external subscriber of /hubs/fleet, as automation would write one with the official JavaScript client.
 // Usage: node hub-client.mjs <baseUrl> [timeoutSeconds]
 // Prints one JSON object per line on stdout: connected, snapshot, masterChanged, masterRemoved, campaignChanged,
-// stepOutput, watching, error, closed. Reads commands from stdin, one per line: "watch <campaignId>", "quit".
+// stepOutput, watching, invoked, error, closed. Reads commands from stdin, one per line: "watch <campaignId>",
+// "invoke <Method> [jsonArg…]" (prints invoked {method, ok, error?}; never an error line), "quit".
+// With WRANGLER_HUB_PROBE=1 it does not ask for the snapshot after connecting (the auth matrix invokes each method itself).
 // Exits by itself after timeoutSeconds (exit code 2) so a forgotten client never hangs a test run.
 import * as signalR from "@microsoft/signalr";
 import { createInterface } from "node:readline";
@@ -55,8 +57,10 @@ connection.onclose(error => {
 try {
     await connection.start();
     emit("connected", { transport: connection.connection?.transport?.constructor?.name ?? null });
-    const masters = await connection.invoke("GetMasters");
-    emit("snapshot", { masters });
+    if (process.env.WRANGLER_HUB_PROBE !== "1") {
+        const masters = await connection.invoke("GetMasters");
+        emit("snapshot", { masters });
+    }
 } catch (e) {
     emit("error", { message: String(e) });
     await finish(1, "could not connect");
@@ -64,7 +68,16 @@ try {
 
 const commands = createInterface({ input: process.stdin });
 commands.on("line", async line => {
-    const [verb, arg] = line.trim().split(/\s+/);
+    const [verb, arg, ...rest] = line.trim().split(/\s+/);
+    if (verb === "invoke") {
+        try {
+            const result = await connection.invoke(arg, ...rest.map(a => JSON.parse(a)));
+            emit("invoked", { method: arg, ok: true, count: Array.isArray(result) ? result.length : null });
+        } catch (e) {
+            emit("invoked", { method: arg, ok: false, error: String(e) });
+        }
+        return;
+    }
     try {
         if (verb === "watch") {
             await connection.invoke("WatchCampaign", Number(arg));
