@@ -85,7 +85,7 @@ public sealed record CampaignRequest(CampaignKind Kind, Selector Selector, Campa
 /// </summary>
 public sealed record BucketPlan(string Bucket, ImmutableArray<string> Masters, int AtATime, double WorstCapacityLoss, TimeSpan EstimatedDuration)
 {
-    /// <summary>Masters of this bucket stopped without a drain (schedulers in a graceful restart; everyone in a hard restart or reboot).</summary>
+    /// <summary>Masters of this bucket stopped without a drain (schedulers in a graceful restart or reboot; everyone in a hard restart).</summary>
     public ImmutableArray<string> WithoutDrain { get; init; } = [];
 }
 

@@ -90,13 +90,13 @@ public static class CampaignPlanner
     {
         CampaignKind.GracefulRestart => role == MasterRole.Scheduler ? TimeSpan.FromMinutes(2) : TimeSpan.FromMinutes(45),
         CampaignKind.Restart => TimeSpan.FromMinutes(2),
-        CampaignKind.Reboot => TimeSpan.FromMinutes(10),
+        CampaignKind.Reboot => role == MasterRole.Scheduler ? TimeSpan.FromMinutes(10) : TimeSpan.FromMinutes(45 + 10),
         CampaignKind.Reconfig => TimeSpan.FromMinutes(1),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
-    /// <summary>Whether the master is drained before it stops: only graceful restarts drain, and never schedulers (nothing runs on them).</summary>
-    public static bool Drains(CampaignKind kind, MasterRole role) => kind == CampaignKind.GracefulRestart && role != MasterRole.Scheduler;
+    /// <summary>Whether the master is drained before it stops: graceful restarts and reboots drain, never schedulers (nothing runs on them).</summary>
+    public static bool Drains(CampaignKind kind, MasterRole role) => (kind is CampaignKind.GracefulRestart or CampaignKind.Reboot) && role != MasterRole.Scheduler;
 
     /// <summary>Workers that go with a master while it is down: configured ones, or connected ones when the master reports none configured.</summary>
     public static int WorkersOn(MasterState master) =>
@@ -154,7 +154,7 @@ public static class CampaignPlanner
             }
         }
 
-        if (request.Kind == CampaignKind.GracefulRestart && eligible.Any(m => m.Master.Role == MasterRole.Scheduler))
+        if ((request.Kind is CampaignKind.GracefulRestart or CampaignKind.Reboot) && eligible.Any(m => m.Master.Role == MasterRole.Scheduler))
         {
             warnings.Add(SchedulersWithoutDrainWarning);
         }

@@ -281,7 +281,9 @@ public static class CampaignStates
             CampaignKind.GracefulRestart when role == MasterRole.Scheduler => [StepKind.HardStop, StepKind.Start],
             CampaignKind.GracefulRestart => [StepKind.Drain, StepKind.Start],
             CampaignKind.Restart => [StepKind.HardStop, StepKind.Start],
-            CampaignKind.Reboot => [StepKind.Reboot, StepKind.WaitForHost],
+            // A reboot drains first: builds that a power-off kills are lost (workers never fail over to another master).
+            CampaignKind.Reboot when role == MasterRole.Scheduler => [StepKind.Reboot, StepKind.WaitForHost],
+            CampaignKind.Reboot => [StepKind.Drain, StepKind.Reboot, StepKind.WaitForHost],
             CampaignKind.Reconfig => [StepKind.UpdateRepos, StepKind.CheckConfig, StepKind.Reconfig],
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };

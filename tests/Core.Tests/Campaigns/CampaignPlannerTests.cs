@@ -305,7 +305,8 @@ public sealed class CampaignPlannerTests
     [InlineData(CampaignKind.GracefulRestart, MasterRole.Tests, 45)]
     [InlineData(CampaignKind.GracefulRestart, MasterRole.Scheduler, 2)]
     [InlineData(CampaignKind.Restart, MasterRole.Build, 2)]
-    [InlineData(CampaignKind.Reboot, MasterRole.Try, 10)]
+    [InlineData(CampaignKind.Reboot, MasterRole.Try, 55)]
+    [InlineData(CampaignKind.Reboot, MasterRole.Scheduler, 10)]
     [InlineData(CampaignKind.Reconfig, MasterRole.Scheduler, 1)]
     public void Default_durations_without_history(CampaignKind kind, MasterRole role, int minutes)
     {

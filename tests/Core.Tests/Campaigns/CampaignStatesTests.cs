@@ -181,7 +181,8 @@ public sealed class CampaignStatesTests
     [InlineData(CampaignKind.GracefulRestart, MasterRole.Scheduler, new[] { StepKind.HardStop, StepKind.Start })]
     [InlineData(CampaignKind.Restart, MasterRole.Tests, new[] { StepKind.HardStop, StepKind.Start })]
     [InlineData(CampaignKind.Restart, MasterRole.Scheduler, new[] { StepKind.HardStop, StepKind.Start })]
-    [InlineData(CampaignKind.Reboot, MasterRole.Try, new[] { StepKind.Reboot, StepKind.WaitForHost })]
+    [InlineData(CampaignKind.Reboot, MasterRole.Try, new[] { StepKind.Drain, StepKind.Reboot, StepKind.WaitForHost })]
+    [InlineData(CampaignKind.Reboot, MasterRole.Scheduler, new[] { StepKind.Reboot, StepKind.WaitForHost })]
     [InlineData(CampaignKind.Reconfig, MasterRole.Build, new[] { StepKind.UpdateRepos, StepKind.CheckConfig, StepKind.Reconfig })]
     public void Each_kind_has_its_action_between_the_side_effects(CampaignKind kind, MasterRole role, StepKind[] action)
     {

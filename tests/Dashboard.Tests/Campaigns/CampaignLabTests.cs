@@ -315,6 +315,10 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
         var m = f.Lab.Master("bm04-build1");
         var pidBefore = int.Parse(File.ReadAllText(m.TwistdPidFile).Trim());
         var id = await f.CreateAsync(new { kind = "reboot", selector = new { names = new[] { m.Name } }, reason = "lab: reboot" });
+
+        // A build in progress: the reboot drains it first instead of killing it with the host.
+        var build = await f.Lab.ForceBuildAsync(m, 15);
+        await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
         await f.PostAsync($"/api/v1/campaigns/{id}/approve");
 
         // Off the network for a few seconds: ssh to the host is refused, as to a rebooting host.
@@ -338,14 +342,16 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
         Assert.True(State(done) == "succeeded", done.ToString());
 
         var master = Master(done, m.Name);
-        Assert.Equal(["preCheck", "scheduleDowntime", "disableInAllocator", "createLock", "reboot", "waitForHost", "verify", "removeLock", "enableInAllocator", "endDowntime"],
+        Assert.Equal(["preCheck", "scheduleDowntime", "disableInAllocator", "createLock", "drain", "reboot", "waitForHost", "verify", "removeLock", "enableInAllocator", "endDowntime"],
             master.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToArray());
         Assert.All(master.GetProperty("steps").EnumerateArray(), s => Assert.Equal("succeeded", State(s)));
         var back = Step(master, "waitForHost").GetProperty("detail").GetString()!;
         Assert.Contains("host back after", back);
         Assert.Contains("its init started the master", back);
 
-        // A new process (the old one was killed, not shut down), started by the host, with its workers back.
+        Assert.Equal(0, await f.Lab.WaitForBuildAsync(m, build, TimeSpan.FromSeconds(30)));
+
+        // A new process, started by the host, with its workers back.
         var pidAfter = int.Parse(File.ReadAllText(m.TwistdPidFile).Trim());
         Assert.NotEqual(pidBefore, pidAfter);
         Assert.True(Lab.LabProcess.IsAlive(pidAfter));
