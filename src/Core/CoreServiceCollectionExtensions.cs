@@ -11,6 +11,7 @@ using Wrangler.Core.Integrations;
 using Wrangler.Core.Fleet;
 using Wrangler.Core.Persistence;
 using Wrangler.Core.Remote;
+using Wrangler.Core.Sync;
 
 namespace Wrangler.Core;
 
@@ -55,6 +56,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<CampaignService>();
         services.AddSingleton<StepRunner>();
         services.AddHostedService<CampaignRunner>();
+        services.AddWranglerSync(configuration, contentRoot);
         return services;
     }
 
