@@ -72,7 +72,7 @@ public sealed class FreezeService(IDbContextFactory<WranglerDb> dbs, TimeProvide
 
     public async Task LiftAsync(string actor, string? reason, CancellationToken ct)
     {
-        var why = Check(reason, "lifting a freeze needs a reason");
+        var why = string.IsNullOrWhiteSpace(reason) ? "no reason given" : Check(reason, "");
         await gate.WaitAsync(ct);
         try
         {
