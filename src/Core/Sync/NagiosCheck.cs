@@ -33,7 +33,7 @@ public static class NagiosCheck
 
         if (sync.Last is { State: CampaignState.Parked or CampaignState.Failed } bad && sync.Decision.Action == SyncAction.FailedTip)
         {
-            critical.Add($"auto-reconfig campaign {bad.CampaignId} {bad.State.ToString().ToLowerInvariant()}" + (bad.Detail is null ? "" : ": " + OneLine(bad.Detail)));
+            critical.Add($"auto-reconfig campaign {bad.CampaignId} {bad.State.ToString().ToLowerInvariant()}" + (bad.Detail is null ? "" : ": " + Clip(OneLine(bad.Detail), 200)));
         }
 
         var unreachable = enabled.Where(m => m.Status == MasterStatus.Unreachable).Select(m => m.Name).ToList();
@@ -68,6 +68,8 @@ public static class NagiosCheck
 
     private static string Behind(IReadOnlyList<MasterState> masters, string name) =>
         string.Join(" ", masters.FirstOrDefault(m => m.Name == name)?.Repos.Where(r => r.InSync == false).Select(r => r.Name) ?? []) is { Length: > 0 } s ? s : "behind";
+
+    private static string Clip(string s, int max) => s.Length > max ? s[..max] + "…" : s;
 
     // The plugin output is one line, and '|' starts the performance data.
     private static string OneLine(string s) => s.ReplaceLineEndings(" ").Replace('|', '/');

@@ -71,12 +71,16 @@ public static class SyncRules
             .GroupBy(r => (r.Name, r.Branch))
             .ToDictionary(g => g.Key, g => g.First().TipRevision!);
 
-    /// <summary>Keeps the time a tip was first seen; a tip that changes (or appears) gets <paramref name="now"/>.</summary>
+    /// <summary>
+    /// Keeps the time a tip was first seen; a tip that changes (or appears) gets <paramref name="now"/>. A tip missing
+    /// from one read (an upstream that did not answer) keeps its clock rather than restarting the quiet window later.
+    /// </summary>
     public static ImmutableArray<TipMove> Track(IReadOnlyList<TipMove> known, IReadOnlyDictionary<(string Repo, string Branch), string> tips, DateTimeOffset now) =>
     [
         .. tips.Select(kv => known.FirstOrDefault(k => k.Repo == kv.Key.Repo && k.Branch == kv.Key.Branch) is { } k && k.Revision == kv.Value
                 ? k
                 : new TipMove(kv.Key.Repo, kv.Key.Branch, kv.Value, now))
+            .Concat(known.Where(k => !tips.ContainsKey((k.Repo, k.Branch))))
             .OrderBy(t => t.Repo, StringComparer.Ordinal).ThenBy(t => t.Branch, StringComparer.Ordinal),
     ];
 
@@ -138,9 +142,12 @@ public static class SyncRules
         };
     }
 
-    /// <summary>When each behind master was first seen behind: kept while it stays behind, dropped once it is in sync.</summary>
+    /// <summary>
+    /// When each behind master was first seen behind: kept while it stays behind or its revision is unknown for a
+    /// moment (a checkout being updated), dropped once it is in sync, disabled or gone.
+    /// </summary>
     public static ImmutableDictionary<string, DateTimeOffset> BehindSince(IReadOnlyDictionary<string, DateTimeOffset> known, IEnumerable<MasterState> masters, DateTimeOffset now) =>
-        masters.Where(m => m.Master.Enabled && m.InSync == false)
+        masters.Where(m => m.Master.Enabled && (m.InSync == false || m.InSync is null && known.ContainsKey(m.Name)))
             .ToImmutableDictionary(m => m.Name, m => known.TryGetValue(m.Name, out var since) ? since : now, StringComparer.Ordinal);
 
     /// <summary>Masters behind for at least <paramref name="after"/>: the drift alarm.</summary>

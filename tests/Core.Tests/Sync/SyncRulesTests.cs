@@ -60,6 +60,8 @@ public sealed class SyncRulesTests
         var moved = SyncRules.Track(same, new Dictionary<(string, string), string> { [("buildbot-configs", "production")] = "bbbb" }, T0.AddMinutes(2));
         Assert.Equal(T0, Assert.Single(same).MovedAt);
         Assert.Equal((T0.AddMinutes(2), "bbbb"), (Assert.Single(moved).MovedAt, moved[0].Revision));
+        var unreadable = SyncRules.Track(moved, new Dictionary<(string, string), string>(), T0.AddMinutes(3));
+        Assert.Equal(T0.AddMinutes(2), Assert.Single(unreadable).MovedAt);
     }
 
     [Fact]
@@ -137,6 +139,10 @@ public sealed class SyncRulesTests
         Assert.Equal(T0, later["bm01-tests1-linux32"]);
         Assert.Equal(["bm01-tests1-linux32", "bm02-tests1-linux32"], SyncRules.Drifting(later, T0.AddMinutes(31), TimeSpan.FromMinutes(30)).ToArray());
         Assert.Empty(SyncRules.Drifting(later, T0.AddMinutes(29), TimeSpan.FromMinutes(30)));
+
+        var updating = SyncRules.BehindSince(later, FleetOf(Master("bm01-tests1-linux32", inSync: null), Master("bm02-tests1-linux32", inSync: null)), T0.AddMinutes(31));
+        Assert.Equal(T0, updating["bm01-tests1-linux32"]);
+        Assert.Empty(SyncRules.BehindSince(ImmutableDictionary<string, DateTimeOffset>.Empty, FleetOf(Master("bm01-tests1-linux32", inSync: null)), T0));
 
         var caughtUp = SyncRules.BehindSince(later, FleetOf(Master("bm01-tests1-linux32"), Master("bm02-tests1-linux32", inSync: false)), T0.AddMinutes(32));
         Assert.Equal(["bm02-tests1-linux32"], caughtUp.Keys.ToArray());

@@ -120,10 +120,11 @@ public sealed class SyncLabTests(SyncLabFixture f)
             await WaitAsync(async () =>
             {
                 (var code, text) = await f.NagiosAsync();
-                return code == 503 && text.StartsWith("CRITICAL - ", StringComparison.Ordinal) && f.Names.All(n => text.Split('|')[0].Contains(n, StringComparison.Ordinal))
+                return code == 503 && text.StartsWith("CRITICAL - out of sync for over ", StringComparison.Ordinal) && text.Contains("drifting=3;;;0", StringComparison.Ordinal)
                        && text.Contains($"auto-reconfig campaign {parkedId} parked", StringComparison.Ordinal);
             }, "Nagios CRITICAL naming the drifting masters and the parked campaign", DriftAfter + TimeSpan.FromSeconds(30), () => text);
-            Assert.Contains("drifting=3;;;0", text);
+            var drift = text.Split("; auto-reconfig campaign")[0];
+            Assert.All(f.Names, n => Assert.Contains(n, drift));
             Assert.All(await f.MastersAsync(), m => Assert.True(m.GetProperty("driftAlarm").GetBoolean(), m.ToString()));
 
             // Not hammered: a while later it is still the one campaign, waiting for a new tip.
@@ -139,6 +140,7 @@ public sealed class SyncLabTests(SyncLabFixture f)
             Assert.Contains("Nothing changed in production.", production);
             var fleet = await browser.Client.GetStringAsync("/");
             Assert.All(f.Names, n => Assert.Contains($"data-drift=\"{n}\"", fleet));
+            await SyncBrowserTests.ScreenshotsAsync(f.App, ("/", "fleet-drift"), ("/production", "production-broken"));
         }
         finally
         {
@@ -210,7 +212,7 @@ public sealed class SyncLabTests(SyncLabFixture f)
 
         await using var db = await f.App.Services.GetRequiredService<IDbContextFactory<WranglerDb>>().CreateDbContextAsync();
         var audit = await db.AuditEvents.Where(e => e.Kind.StartsWith("sync.")).OrderBy(e => e.Id).ToListAsync();
-        Assert.Contains(audit, e => e.Kind == "sync.freeze" && e.Actor == "freeze-operator" && e.Detail == "release 142 <b>in progress</b>");
-        Assert.Contains(audit, e => e.Kind == "sync.unfreeze" && e.Actor == "freeze-operator" && e.Detail!.StartsWith("release done", StringComparison.Ordinal));
+        Assert.Contains(audit, e => e.Kind == "sync.freeze" && e.Actor == "token:freeze-operator" && e.Detail == "release 142 <b>in progress</b>");
+        Assert.Contains(audit, e => e.Kind == "sync.unfreeze" && e.Actor == "token:freeze-operator" && e.Detail!.StartsWith("release done", StringComparison.Ordinal));
     }
 }
