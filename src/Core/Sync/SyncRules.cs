@@ -106,8 +106,8 @@ public static class SyncRules
         if (i.Last is { } failed && failed.Tips == key && failed.State is CampaignState.Parked or CampaignState.Failed or CampaignState.Aborted)
         {
             // Trying the same tips again would fail the same way (or undo a person's abort): wait for a new tip.
-            return new(SyncAction.FailedTip, $"campaign {failed.CampaignId} for these tips is {Wire(failed.State)}" + (failed.Detail is null ? "" : $": {failed.Detail}")
-                + "; waiting for a new production tip", Campaign: failed.CampaignId);
+            return new(SyncAction.FailedTip, $"campaign {failed.CampaignId} for these tips is {Wire(failed.State)}"
+                + (failed.State == CampaignState.Aborted ? "" : " (see it for why)") + "; waiting for a new production tip", Campaign: failed.CampaignId);
         }
 
         if (i.Freeze is { } f)

@@ -94,7 +94,7 @@ public sealed class SyncRulesTests
         var parked = new LastAutoReconfig(7, SyncRules.TipsKey(tips), CampaignState.Parked, "checkconfig failed", ["bm01-tests1-linux32", "bm02-tests1-linux32"]);
         var again = SyncRules.Decide(Inputs(tips, last: parked));
         Assert.Equal(SyncAction.FailedTip, again.Action);
-        Assert.Contains("checkconfig failed", again.Reason);
+        Assert.Contains("campaign 7 for these tips is parked", again.Reason);
 
         var fixedTips = new[] { Tip("buildbot-configs", "cccc", time.GetUtcNow()) };
         Assert.Equal(SyncAction.Quiet, SyncRules.Decide(Inputs(fixedTips, last: parked)).Action);

@@ -55,7 +55,7 @@ public sealed class SyncBrowserTests(SyncLabFixture f)
     }
 
     /// <summary>Signed in as the operator, a full-page screenshot of each path, for a person to look at afterwards.</summary>
-    public static async Task ScreenshotsAsync(AppHost app, params (string Path, string Name)[] pages)
+    internal static async Task ScreenshotsAsync(AppHost app, params (string Path, string Name)[] pages)
     {
         var (playwright, browser) = await Browser.Browser.LaunchAsync();
         try
