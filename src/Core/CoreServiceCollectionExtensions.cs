@@ -12,6 +12,7 @@ using Wrangler.Core.Fleet;
 using Wrangler.Core.Persistence;
 using Wrangler.Core.Remote;
 using Wrangler.Core.Scheduling;
+using Wrangler.Core.Sync;
 
 namespace Wrangler.Core;
 
@@ -63,6 +64,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<SchedulerHost>();
         services.AddHostedService(sp => sp.GetRequiredService<SchedulerHost>());
         services.AddHostedService<UnattendedWatch>();
+        services.AddWranglerSync(configuration, contentRoot);
         return services;
     }
 

@@ -17,6 +17,9 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
     public DbSet<Auth.ApiToken> Tokens => Set<Auth.ApiToken>();
     public DbSet<ScheduleRecord> Schedules => Set<ScheduleRecord>();
     public DbSet<ExcludedDateRecord> ExcludedDates => Set<ExcludedDateRecord>();
+    public DbSet<RevisionEventRecord> RevisionEvents => Set<RevisionEventRecord>();
+    public DbSet<FreezeRecord> Freezes => Set<FreezeRecord>();
+    public DbSet<AutoReconfigRecord> AutoReconfigs => Set<AutoReconfigRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -123,6 +126,27 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
             e.HasIndex(x => x.Date).IsUnique();
             e.Property(x => x.Reason).HasMaxLength(200);
             e.Property(x => x.CreatedBy).HasMaxLength(200);
+        });
+        b.Entity<RevisionEventRecord>(e =>
+        {
+            e.ToTable("RevisionEvents");
+            e.HasIndex(x => new { x.CampaignId, x.Master });
+            e.Property(x => x.Master).HasMaxLength(200);
+            e.Property(x => x.Repo).HasMaxLength(200);
+            e.Property(x => x.Before).HasMaxLength(64);
+            e.Property(x => x.After).HasMaxLength(64);
+        });
+        b.Entity<FreezeRecord>(e =>
+        {
+            e.ToTable("Freezes");
+            e.Property(x => x.SetBy).HasMaxLength(200);
+            e.Property(x => x.LiftedBy).HasMaxLength(200);
+        });
+        b.Entity<AutoReconfigRecord>(e =>
+        {
+            e.ToTable("AutoReconfigs");
+            e.HasKey(x => x.CampaignId);
+            e.Property(x => x.CampaignId).ValueGeneratedNever();
         });
     }
 

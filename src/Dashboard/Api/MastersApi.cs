@@ -28,6 +28,18 @@ public record MasterDto(
     DateTimeOffset? LastRestartAt,
     DateTimeOffset? LastReconfigAt)
 {
+    /// <summary>When Wrangler first saw this master behind the production tip (null while in sync).</summary>
+    public DateTimeOffset? BehindSince { get; init; }
+
+    /// <summary>Behind for longer than <c>Wrangler:Sync:DriftAlarmAfter</c>: the drift alarm.</summary>
+    public bool DriftAlarm { get; init; }
+
+    public static MasterDto From(MasterState s, Core.Sync.SyncStatus sync) => From(s) with
+    {
+        BehindSince = sync.BehindSince.TryGetValue(s.Name, out var since) ? since : null,
+        DriftAlarm = sync.Drifting.Contains(s.Name),
+    };
+
     public static MasterDto From(MasterState s) => new(
         s.Name, s.Master.Hostname, s.Master.Role, s.Master.Bucket, s.Master.Datacentre, s.Master.Environment, s.Master.Enabled,
         s.Status, s.StatusDetail,
@@ -68,10 +80,10 @@ public static class MastersApi
     public static RouteGroupBuilder MapMastersApi(this RouteGroupBuilder api)
     {
         var masters = api.MapGroup("/masters").WithTags("Masters");
-        masters.MapGet("/", (IFleetMonitor fleet) => fleet.Current.Masters.Select(MasterDto.From).ToList())
+        masters.MapGet("/", (IFleetMonitor fleet, Core.Sync.ProductionWatcher sync) => fleet.Current.Masters.Select(m => MasterDto.From(m, sync.Current)).ToList())
             .WithName("ListMasters")
             .WithSummary("Every master in the inventory with its latest observed state.");
-        masters.MapGet("/{name}", async Task<IResult> (string name, IFleetMonitor fleet, IDbContextFactory<WranglerDb> dbs, CancellationToken ct) =>
+        masters.MapGet("/{name}", async Task<IResult> (string name, IFleetMonitor fleet, Core.Sync.ProductionWatcher sync, IDbContextFactory<WranglerDb> dbs, CancellationToken ct) =>
             {
                 var s = fleet.Find(name);
                 if (s is null)
@@ -80,7 +92,7 @@ public static class MastersApi
                 }
 
                 var history = await RecentChangesAsync(dbs, name, 50, ct);
-                return TypedResults.Ok(Detail(s, history));
+                return TypedResults.Ok(Detail(s, history, sync.Current));
             })
             .WithName("GetMaster")
             .WithSummary("One master with its workers, running builds and recent state changes.")
@@ -100,7 +112,7 @@ public static class MastersApi
             .ToListAsync(ct);
     }
 
-    public static MasterDetailDto Detail(MasterState s, IReadOnlyList<StateChangeDto> history) => new(MasterDto.From(s))
+    public static MasterDetailDto Detail(MasterState s, IReadOnlyList<StateChangeDto> history, Core.Sync.SyncStatus? sync = null) => new(sync is null ? MasterDto.From(s) : MasterDto.From(s, sync))
     {
         WebUrl = s.Master.WebUrl(),
         ApiUrl = s.Master.ApiUrl,

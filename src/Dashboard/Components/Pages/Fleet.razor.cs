@@ -18,6 +18,7 @@ public sealed partial class Fleet
     [Inject] public required IFleetMonitor Monitor { get; init; }
     [Inject] public required TimeProvider Time { get; init; }
     [Inject] public required IOptions<WranglerOptions> Options { get; init; }
+    [Inject] public required Core.Sync.ProductionWatcher Sync { get; init; }
 
     private LiveFleet Live { get; set; } = null!;
     private DateTimeOffset Now => Time.GetUtcNow();
@@ -33,6 +34,12 @@ public sealed partial class Fleet
         Live.Masters.GroupBy(m => m.Status).OrderBy(g => g.Key).Select(g => (g.Key, g.Count()));
 
     private int OutOfSync => Live.Masters.Count(m => m.Master.Enabled && m.InSync == false);
+    private int Drifting => Sync.Current.Drifting.Length;
+
+    /// <summary>How long a master past the drift alarm has been behind; null when it is not drifting.</summary>
+    private TimeSpan? DriftOf(MasterState m) =>
+        Sync.Current.Drifting.Contains(m.Name) && Sync.Current.BehindSince.TryGetValue(m.Name, out var since) ? Now - since : null;
+
     private int WorkersConnected => Live.Masters.Sum(m => m.Workers.Connected);
     private int WorkersConfigured => Live.Masters.Sum(m => m.Workers.Configured);
     private int BuildsRunning => Live.Masters.Sum(m => m.RunningBuilds.Length);
@@ -46,7 +53,10 @@ public sealed partial class Fleet
     {
         Live = new LiveFleet(Monitor, Time);
         Live.Changed += OnChanged;
+        Sync.Changed += OnSyncChanged;
     }
+
+    private void OnSyncChanged() => _ = OnChanged();
 
     protected override void OnAfterRender(bool firstRender)
     {
@@ -133,6 +143,7 @@ public sealed partial class Fleet
     public async ValueTask DisposeAsync()
     {
         Live.Changed -= OnChanged;
+        Sync.Changed -= OnSyncChanged;
         await Live.DisposeAsync();
     }
 }
