@@ -22,12 +22,12 @@ public sealed record StepOutputDto(long CampaignId, string Master, string Line, 
 // SignalR check each method too (a new method for operators must add its own [Authorize(Policy = ...)]).
 // HubAccessFilter re-checks revocation per call. AuthMatrixHubTests walks every method × caller.
 [Authorize(Policy = Wrangler.Core.Auth.Roles.Viewer)]
-public sealed class FleetHub(IFleetMonitor fleet) : Hub
+public sealed class FleetHub(IFleetMonitor fleet, Core.Sync.ProductionWatcher sync) : Hub
 {
     public const string Path = "/hubs/fleet";
 
     /// <summary>The fleet now; call it after connecting, then apply <c>MasterChanged</c> on top (each carries a whole master).</summary>
-    public IReadOnlyList<MasterDto> GetMasters() => [.. fleet.Current.Masters.Select(MasterDto.From)];
+    public IReadOnlyList<MasterDto> GetMasters() => [.. fleet.Current.Masters.Select(m => MasterDto.From(m, sync.Current))];
 
     /// <summary>
     /// Step output is per campaign and can be many lines a second, so it goes only to those who ask for it.

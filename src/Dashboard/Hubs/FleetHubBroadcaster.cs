@@ -13,6 +13,7 @@ namespace Wrangler.Dashboard.Hubs;
 public sealed class FleetHubBroadcaster(
     IHubContext<FleetHub> hub,
     IFleetMonitor fleet,
+    Core.Sync.ProductionWatcher sync,
     CampaignService campaigns,
     StepOutputLog outputLog,
     TimeProvider time,
@@ -63,7 +64,7 @@ public sealed class FleetHubBroadcaster(
             {
                 foreach (var m in change.Updated)
                 {
-                    await hub.Clients.All.SendAsync("MasterChanged", MasterDto.From(m), ct);
+                    await hub.Clients.All.SendAsync("MasterChanged", MasterDto.From(m, sync.Current), ct);
                 }
 
                 foreach (var name in change.Removed)

@@ -33,6 +33,9 @@ public sealed class HubTests(ITestOutputHelper output) : IAsyncLifetime
         {
             Assert.Contains(m.GetProperty("state").GetString(), MasterStates);
             Assert.Equal(JsonValueKind.Object, m.GetProperty("workers").ValueKind);
+
+            // The same drift fields as GET /api/v1/masters.
+            Assert.Contains(m.GetProperty("driftAlarm").ValueKind, new[] { JsonValueKind.True, JsonValueKind.False });
         });
         Assert.Contains(snapshot.EnumerateArray(), m => m.GetProperty("name").GetString() == target);
 
