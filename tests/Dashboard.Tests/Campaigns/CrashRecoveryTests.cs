@@ -20,7 +20,7 @@ public sealed class CrashRecoveryTests(CampaignLabFixture f)
         var m = f.Lab.Master("bm02-tests1-linux32");
         var dir = Directory.CreateTempSubdirectory("wrangler-crash-").FullName;
         var dbPath = Path.Combine(dir, "wrangler.db");
-        var port = FreePort();
+        var port = WranglerProcess.FreePort();
         var baseUrl = $"http://127.0.0.1:{port}";
         string[] args =
         [
@@ -30,11 +30,11 @@ public sealed class CrashRecoveryTests(CampaignLabFixture f)
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AppHost.BootstrapToken);
         var since = DateTimeOffset.UtcNow.AddSeconds(-1);
-        var first = Start(args);
+        var first = WranglerProcess.Start(args, Output);
         Process? second = null;
         try
         {
-            await WaitHealthyAsync(http);
+            await WranglerProcess.WaitHealthyAsync(http, Output);
             var request = await f.Lab.ForceBuildAsync(m, 60);
             await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
 
@@ -49,8 +49,8 @@ public sealed class CrashRecoveryTests(CampaignLabFixture f)
             first.Kill(entireProcessTree: true);
             await first.WaitForExitAsync();
 
-            second = Start(args);
-            await WaitHealthyAsync(http);
+            second = WranglerProcess.Start(args, Output);
+            await WranglerProcess.WaitHealthyAsync(http, Output);
             var done = await WaitAsync(http, id, c => State(c) is "succeeded" or "failed" or "parked", "the end after the restart", TimeSpan.FromMinutes(3));
             Assert.True(State(done) == "succeeded", done.ToString());
 
@@ -88,48 +88,6 @@ public sealed class CrashRecoveryTests(CampaignLabFixture f)
 
     private static readonly System.Collections.Concurrent.ConcurrentQueue<string> Output = new();
 
-    private static Process Start(string[] args)
-    {
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "Wrangler.Dashboard"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, e) => Output.Enqueue(e.Data ?? "");
-        p.ErrorDataReceived += (_, e) => Output.Enqueue(e.Data ?? "");
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
-
-    private static async Task WaitHealthyAsync(HttpClient http)
-    {
-        for (var i = 0; i < 600; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new Xunit.Sdk.XunitException("Wrangler did not become healthy within 120 s; its output:\n" + string.Join("\n", Output.TakeLast(30)));
-    }
-
     private static async Task<JsonElement> WaitAsync(HttpClient http, long id, Func<JsonElement, bool> condition, string what, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
@@ -146,12 +104,5 @@ public sealed class CrashRecoveryTests(CampaignLabFixture f)
         }
 
         throw new Xunit.Sdk.XunitException($"campaign {id}: {what} not seen within {within}; last: {last}");
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

@@ -149,7 +149,7 @@ public sealed class ScheduleLabTests(CampaignLabFixture f)
     public async Task Fire_times_missed_while_Wrangler_was_stopped_run_once_late_with_runLate_and_not_at_all_with_skip()
     {
         var dir = Directory.CreateTempSubdirectory("wrangler-misfire-").FullName;
-        var baseUrl = $"http://127.0.0.1:{FreePort()}";
+        var baseUrl = $"http://127.0.0.1:{WranglerProcess.FreePort()}";
         string[] args =
         [
             "--urls", baseUrl, $"--Wrangler:Database={Path.Combine(dir, "wrangler.db")}", "--Wrangler:PollInterval=00:00:02", $"--Wrangler:Auth:BootstrapToken={AppHost.BootstrapToken}",
@@ -157,11 +157,11 @@ public sealed class ScheduleLabTests(CampaignLabFixture f)
         ];
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AppHost.BootstrapToken);
-        var first = Start(args);
+        var first = WranglerProcess.Start(args, Output);
         Process? second = null;
         try
         {
-            await WaitHealthyAsync(http);
+            await WranglerProcess.WaitHealthyAsync(http, Output);
 
             // Three fire times 4 s apart, all while Wrangler is stopped: "never a burst" means at most one campaign.
             var t = DateTimeOffset.UtcNow.AddSeconds(40);
@@ -180,14 +180,14 @@ public sealed class ScheduleLabTests(CampaignLabFixture f)
                 name = "skip", kind = "restart", selector = new { names = new[] { "bm03-tests1-linux32" } }, cron = CronAt(times), timeZone = "UTC", window = "00:10:00", misfire = "skip",
             });
             var stopping = DateTimeOffset.UtcNow;
-            await StopAsync(first);
+            await WranglerProcess.StopAsync(first);
             Assert.True(DateTimeOffset.UtcNow < t, $"the first fire time {t:O} passed while Wrangler ran: stop asked at {stopping:O}, done at {DateTimeOffset.UtcNow:O}");
 
             // Past the last fire time by more than the misfire threshold, then start again on the same database.
             var wait = times[^1].AddSeconds(8) - DateTimeOffset.UtcNow;
             await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
-            second = Start(args);
-            await WaitHealthyAsync(http);
+            second = WranglerProcess.Start(args, Output);
+            await WranglerProcess.WaitHealthyAsync(http, Output);
 
             var run = await WaitForRunAsync(http, late, TimeSpan.FromSeconds(60));
             var done = await WaitCampaignAsync(http, run, c => State(c) is "succeeded" or "failed" or "parked", TimeSpan.FromMinutes(3));
@@ -302,65 +302,4 @@ public sealed class ScheduleLabTests(CampaignLabFixture f)
         (await http.GetFromJsonAsync<JsonElement[]>($"/api/v1/audit?kind={Uri.EscapeDataString(kind)}"))!;
 
     private static readonly System.Collections.Concurrent.ConcurrentQueue<string> Output = new();
-
-    private static Process Start(string[] args)
-    {
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "Wrangler.Dashboard"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, e) => Output.Enqueue(e.Data ?? "");
-        p.ErrorDataReceived += (_, e) => Output.Enqueue(e.Data ?? "");
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
-
-    /// <summary>An orderly stop (SIGTERM), as a deploy or a reboot of Wrangler's host does it.</summary>
-    private static async Task StopAsync(Process p)
-    {
-        using (var kill = Process.Start("kill", ["-TERM", p.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await p.WaitForExitAsync(cts.Token);
-    }
-
-    private static async Task WaitHealthyAsync(HttpClient http)
-    {
-        for (var i = 0; i < 600; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new Xunit.Sdk.XunitException("Wrangler did not become healthy within 120 s; its output:\n" + string.Join("\n", Output.TakeLast(30)));
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }
