@@ -98,7 +98,7 @@ public sealed class StepRunner(
                 await RecordAsync(c, LedgerEffect.ReposUpdated, previous, ct);
                 var updates = await host.UpdateReposAsync(sink, ct);
                 var failed = updates.Where(u => !u.Succeeded).ToList();
-                var summary = string.Join("; ", updates.Select(u => $"{u.Name} {Short(u.Before)} → {Short(u.After)}"));
+                var summary = UpdateSummary(updates);
                 return failed.Count == 0 ? StepOutcome.Ok(summary) : StepOutcome.Fail("update failed: " + string.Join("; ", failed.Select(f => $"{f.Name}: {Last(f.Output)}")));
             case StepKind.CheckConfig:
                 var check = await host.CheckConfigAsync(sink, ct);
@@ -476,6 +476,10 @@ public sealed class StepRunner(
 
     private static StepOutcome Expect(RemoteResult r, string ok) =>
         r.Succeeded ? StepOutcome.Ok(ok) : StepOutcome.Fail($"exit {r.ExitCode}: {Last(r.Stderr.Length > 0 ? r.Stderr : r.Stdout)}");
+
+    /// <summary>The update step's detail; the production log reads each repo's before → after back from it (ProductionLog.ParseUpdate).</summary>
+    public static string UpdateSummary(IEnumerable<RepoUpdateResult> updates) =>
+        string.Join("; ", updates.Select(u => $"{u.Name} {Short(u.Before)} → {Short(u.After)}"));
 
     private static string Short(string? rev) => rev is null ? "?" : rev.Length > 12 ? rev[..12] : rev;
 

@@ -7,7 +7,14 @@ public sealed class ProductionLogTests
     [Fact]
     public void The_update_step_detail_gives_each_repo_before_and_after()
     {
-        var parsed = ProductionLog.ParseUpdate("buildbotcustom 1a2b3c4d5e6f → 1a2b3c4d5e6f; buildbot-configs 0123456789ab → ba9876543210; tools ? → abcdef012345").ToList();
+        // Read back what the update step writes, so a change of its wording breaks here and not in production.
+        var detail = Wrangler.Core.Campaigns.StepRunner.UpdateSummary(
+        [
+            new("buildbotcustom", "/m/buildbotcustom", "1a2b3c4d5e6f", "1a2b3c4d5e6f", true, ""),
+            new("buildbot-configs", "/m/buildbot-configs", "0123456789abcdef", "ba9876543210", true, ""),
+            new("tools", "/m/tools", null, "abcdef012345", true, ""),
+        ]);
+        var parsed = ProductionLog.ParseUpdate(detail).ToList();
         Assert.Equal(
             [("buildbotcustom", "1a2b3c4d5e6f", "1a2b3c4d5e6f"), ("buildbot-configs", "0123456789ab", "ba9876543210"), ("tools", null, "abcdef012345")],
             parsed);
