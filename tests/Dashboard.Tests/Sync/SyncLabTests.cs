@@ -152,6 +152,8 @@ public sealed class SyncLabTests(SyncLabFixture f)
             Assert.Contains("Nothing changed in production.", production);
             var fleet = await browser.Client.GetStringAsync("/");
             Assert.All(f.Names, n => Assert.Contains($"data-drift=\"{n}\"", fleet));
+            var masterPage = await browser.Client.GetStringAsync($"/masters/{f.Names[0]}");
+            Assert.Contains("past the drift alarm", masterPage);
             await SyncBrowserTests.ScreenshotsAsync(f.App, ("/", "fleet-drift"), ("/production", "production-broken"));
         }
         finally

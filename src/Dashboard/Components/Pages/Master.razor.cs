@@ -17,6 +17,7 @@ public sealed partial class Master
 
     [Inject] public required IFleetMonitor Monitor { get; init; }
     [Inject] public required TimeProvider Time { get; init; }
+    [Inject] public required Core.Sync.ProductionWatcher Sync { get; init; }
     [Inject] public required IDbContextFactory<WranglerDb> Dbs { get; init; }
 
     private LiveFleet Live { get; set; } = null!;
