@@ -27,11 +27,9 @@ public static class CoreServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddDbContextFactory<WranglerDb>((sp, o) =>
-        {
-            var path = sp.GetRequiredService<IOptions<WranglerOptions>>().Value.Database;
-            DatabaseSetup.Configure(o, Path.GetFullPath(path, contentRoot));
-        });
+        // Read here rather than from IOptions: Quartz's store takes its connection string while services are registered.
+        var databasePath = Path.GetFullPath(configuration[$"{WranglerOptions.Section}:{nameof(WranglerOptions.Database)}"] ?? new WranglerOptions().Database, contentRoot);
+        services.AddDbContextFactory<WranglerDb>(o => DatabaseSetup.Configure(o, databasePath));
         services.AddHostedService<DatabaseMigrator>();
         services.AddWranglerAuth(configuration);
 
@@ -59,11 +57,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<StepOutputLog>();
         services.AddHostedService<CampaignRunner>();
 
-        services.AddOptions<SchedulingOptions>().Bind(configuration.GetSection(SchedulingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<ScheduleService>();
-        services.AddSingleton<SchedulerHost>();
-        services.AddHostedService(sp => sp.GetRequiredService<SchedulerHost>());
-        services.AddHostedService<UnattendedWatch>();
+        services.AddWranglerScheduling(configuration, databasePath);
         services.AddWranglerSync(configuration, contentRoot);
         return services;
     }

@@ -71,8 +71,7 @@ public static class ScheduleRules
 
         try
         {
-            CronExpression.ValidateExpression(cron.Trim());
-            var next = new CronExpression(cron.Trim()).GetNextValidTimeAfter(DateTimeOffset.UnixEpoch);
+            var next = CronExpression.Parse(cron.Trim()).GetNextValidTimeAfter(DateTimeOffset.UnixEpoch);
             return next is null ? $"cron \"{cron.Trim()}\" never fires" : null;
         }
         catch (FormatException ex)
@@ -99,7 +98,7 @@ public static class ScheduleRules
         }
     }
 
-    public static CronExpression Cron(string cron, string zone) => new(cron.Trim()) { TimeZone = TimeZoneInfo.FindSystemTimeZoneById(zone.Trim()) };
+    public static CronExpression Cron(string cron, string zone) => new(cron.Trim(), TimeZoneInfo.FindSystemTimeZoneById(zone.Trim()));
 
     /// <summary>The Quartz calendar a schedule's trigger is modified by: the excluded dates, read in the schedule's zone.</summary>
     public static HolidayCalendar Calendar(string zone, IEnumerable<DateOnly> excluded)
@@ -107,7 +106,7 @@ public static class ScheduleRules
         var cal = new HolidayCalendar { TimeZone = TimeZoneInfo.FindSystemTimeZoneById(zone.Trim()), Description = "Wrangler excluded dates" };
         foreach (var d in excluded)
         {
-            cal.AddExcludedDate(d.ToDateTime(TimeOnly.MinValue));
+            cal.AddExcludedDay(d);
         }
 
         return cal;

@@ -343,7 +343,7 @@ public sealed class ScheduleService(
     }
 
     /// <summary>
-    /// Called once by <see cref="SchedulerHost"/> before Quartz starts: adds triggers that are missing, removes those of
+    /// Called once by <see cref="ScheduleAttacher"/> before Quartz starts: adds triggers that are missing, removes those of
     /// deleted or disabled schedules, and leaves matching ones alone, so a trigger that misfired while Wrangler was down
     /// keeps its missed fire time for Quartz's misfire handling.
     /// </summary>
@@ -356,7 +356,7 @@ public sealed class ScheduleService(
             await using var db = await dbs.CreateDbContextAsync(ct);
             var records = await db.Schedules.AsNoTracking().ToListAsync(ct);
             var wanted = records.Where(r => r.Enabled).Select(r => ScheduleJob.Key(r.Id)).ToHashSet();
-            foreach (var key in await s.GetJobKeys(Quartz.Impl.Matchers.GroupMatcher<JobKey>.GroupEquals(ScheduleJob.Group), ct))
+            foreach (var key in await s.GetJobKeys(GroupMatcher<JobKey>.GroupEquals(ScheduleJob.Group), ct))
             {
                 if (!wanted.Contains(key))
                 {
@@ -416,7 +416,7 @@ public sealed class ScheduleService(
             {
                 foreach (var r in await db.Schedules.AsNoTracking().Where(r => r.Enabled).ToListAsync(ct))
                 {
-                    await s.AddCalendar(ScheduleJob.CalendarName(r.Id), ScheduleRules.Calendar(r.TimeZone, dates), replace: true, updateTriggers: true, ct);
+                    await s.AddCalendar(ScheduleJob.CalendarName(r.Id), ScheduleRules.Calendar(r.TimeZone, dates), AddCalendarOptions.ReplacingAndUpdatingTriggers, ct);
                 }
             }
         }
@@ -444,31 +444,24 @@ public sealed class ScheduleService(
         }
 
         var dates = await db.ExcludedDates.AsNoTracking().Select(d => d.Date).ToListAsync(ct);
-        await s.AddCalendar(ScheduleJob.CalendarName(r.Id), ScheduleRules.Calendar(r.TimeZone, dates), replace: true, updateTriggers: false, ct);
+        await s.AddCalendar(ScheduleJob.CalendarName(r.Id), ScheduleRules.Calendar(r.TimeZone, dates), AddCalendarOptions.Replacing, ct);
         var job = JobBuilder.Create<ScheduleJob>().WithIdentity(ScheduleJob.Key(r.Id)).WithDescription(r.Name).Build();
         var zone = TimeZoneInfo.FindSystemTimeZoneById(r.TimeZone);
-        var trigger = TriggerBuilder.Create()
+        var trigger = TriggerBuilder.Create(time)
             .WithIdentity(ScheduleJob.TriggerKey(r.Id))
             .ForJob(job)
             .WithCronSchedule(r.Cron, b =>
             {
                 b.InTimeZone(zone);
-                if (r.Misfire == MisfirePolicy.Skip)
-                {
-                    b.WithMisfireHandlingInstructionDoNothing();
-                }
-                else
-                {
-                    b.WithMisfireHandlingInstructionFireAndProceed();
-                }
+                b.WithMisfireInstruction(Instruction(r.Misfire));
             })
-            .ModifiedByCalendar(ScheduleJob.CalendarName(r.Id))
+            .WithCalendarName(ScheduleJob.CalendarName(r.Id))
             .StartAt(time.GetUtcNow())
             .Build();
-        await s.ScheduleJob(job, [trigger], replace: true, ct);
+        await s.ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, ct);
     }
 
-    private static int Instruction(MisfirePolicy p) => p == MisfirePolicy.Skip ? MisfireInstruction.CronTrigger.DoNothing : MisfireInstruction.CronTrigger.FireOnceNow;
+    private static CronTriggerMisfireInstruction Instruction(MisfirePolicy p) => p == MisfirePolicy.Skip ? CronTriggerMisfireInstruction.DoNothing : CronTriggerMisfireInstruction.FireAndProceed;
 
     private static ScheduleSpec Checked(ScheduleSpec spec)
     {

@@ -29,11 +29,11 @@ public static class ProxyAuth
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             // The defaults trust loopback; only what is configured is trusted here.
-            o.KnownNetworks.Clear();
+            o.KnownIPNetworks.Clear();
             o.KnownProxies.Clear();
             foreach (var n in proxy.Networks)
             {
-                o.KnownNetworks.Add(new Microsoft.AspNetCore.HttpOverrides.IPNetwork(n.BaseAddress, n.PrefixLength));
+                o.KnownIPNetworks.Add(n);
             }
 
             // Walk back through every trusted hop (a load balancer in front of the proxy), never past an untrusted one.

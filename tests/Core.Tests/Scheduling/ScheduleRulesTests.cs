@@ -130,19 +130,4 @@ public sealed class ScheduleRulesTests
     [InlineData("0 0 22 ? DEC SUN", "At 22:00, on Sunday, in December")]
     [InlineData("0 0 22", "not a cron expression (Quartz wants 6 or 7 fields, got 3)")]
     public void Cron_in_words(string cron, string words) => Assert.Equal(words, CronText.Describe(cron));
-
-    [Fact]
-    public void The_Quartz_store_serializer_round_trips_calendars_and_job_data_and_refuses_the_rest()
-    {
-        var s = new QuartzJsonSerializer();
-        var cal = ScheduleRules.Calendar("America/Los_Angeles", [new DateOnly(2026, 12, 25), new DateOnly(2027, 1, 1)]);
-        var back = Assert.IsType<HolidayCalendar>(s.DeSerialize<ICalendar>(s.Serialize<ICalendar>(cal)));
-        Assert.Equal("America/Los_Angeles", back.TimeZone.Id);
-        Assert.Equal(cal.ExcludedDates, back.ExcludedDates);
-        Assert.False(back.IsTimeIncluded(new DateTimeOffset(2026, 12, 26, 6, 0, 0, TimeSpan.Zero))); // 25th, 22:00 in LA
-
-        var map = new JobDataMap { ["schedule"] = "7" };
-        Assert.Equal("7", s.DeSerialize<JobDataMap>(s.Serialize(map))!.GetString("schedule"));
-        Assert.Throws<NotSupportedException>(() => s.Serialize(new CronCalendar("0 0 * * * ?")));
-    }
 }
