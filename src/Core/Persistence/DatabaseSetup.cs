@@ -1,6 +1,5 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Wrangler.Core.Persistence;
 
@@ -14,10 +13,7 @@ public static class DatabaseSetup
     }.ToString();
 
     public static void Configure(DbContextOptionsBuilder options, string path) =>
-        options.UseSqlite(ConnectionString(path))
-            // Migrations are hand-written (no design-time package here), so there is no model
-            // snapshot for EF to compare; MigrationsMatchModel is the check instead.
-            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+        options.UseSqlite(ConnectionString(path));
 
     /// <summary>Creates the directory, applies migrations and switches the file to WAL.</summary>
     public static async Task MigrateAsync(WranglerDb db, CancellationToken ct = default)

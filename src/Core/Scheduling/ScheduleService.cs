@@ -367,9 +367,15 @@ public sealed class ScheduleService(
             foreach (var r in records.Where(r => r.Enabled))
             {
                 if (await s.GetTrigger(ScheduleJob.TriggerKey(r.Id), ct) is ICronTrigger t && t.CronExpressionString == r.Cron && t.TimeZone.Id == r.TimeZone
-                    && t.MisfireInstruction == Instruction(r.Misfire) && t.CalendarName == ScheduleJob.CalendarName(r.Id)
-                    && await s.GetCalendar(ScheduleJob.CalendarName(r.Id), ct) is not null)
+                    && t.MisfireInstruction == Instruction(r.Misfire) && t.CalendarName == ScheduleJob.CalendarName(r.Id))
                 {
+                    if (await s.GetCalendar(ScheduleJob.CalendarName(r.Id), ct) is null)
+                    {
+                        // Dropped by QuartzSchemaUpgrade (or lost): put it back without touching the trigger.
+                        var dates = await db.ExcludedDates.AsNoTracking().Select(d => d.Date).ToListAsync(ct);
+                        await s.AddCalendar(ScheduleJob.CalendarName(r.Id), ScheduleRules.Calendar(r.TimeZone, dates), AddCalendarOptions.Replacing, ct);
+                    }
+
                     continue;
                 }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Options;
 using Wrangler.Core.Auth;
 using Wrangler.Core.Persistence;
@@ -7,7 +8,7 @@ namespace Wrangler.Core.Tests.Auth;
 
 public sealed class SignInThrottleTests
 {
-    private readonly ManualTime time = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
 
     [Fact]
     public void Five_failures_are_free_then_each_failure_doubles_the_lockout_up_to_the_maximum()

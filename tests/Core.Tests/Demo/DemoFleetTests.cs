@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Text.Json.Nodes;
 using Wrangler.Core.Buildbot;
 using Wrangler.Core.Demo;
@@ -12,9 +13,9 @@ public sealed class DemoFleetTests
     private static readonly DateTimeOffset Start = new(2026, 11, 22, 18, 0, 0, TimeSpan.Zero);
     private const int Seed = 42;
 
-    private static (DemoFleet Fleet, ManualTime Time) NewFleet(int seed = Seed)
+    private static (DemoFleet Fleet, FakeTimeProvider Time) NewFleet(int seed = Seed)
     {
-        var time = new ManualTime(Start);
+        var time = new FakeTimeProvider(Start);
         return (new DemoFleet(time, seed), time);
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Immutable;
 using Wrangler.Core.Campaigns;
 using Wrangler.Core.Fleet;
@@ -14,7 +15,7 @@ public sealed class SyncRulesTests
 
     private static readonly DateTimeOffset T0 = new(2026, 12, 1, 3, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Quiet = TimeSpan.FromMinutes(5);
-    private readonly ManualTime time = new(T0);
+    private readonly FakeTimeProvider time = new(T0);
 
     private static readonly ImmutableArray<MasterState> Behind =
         FleetOf(Master("bm01-tests1-linux32", inSync: false), Master("bm02-tests1-linux32", inSync: false), Master("bm03-build1", MasterRole.Build, inSync: true));

@@ -3,8 +3,8 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace Wrangler.Core.Persistence.Migrations;
 
-// Hand-written, like Initial (see there). Quartz's own QRTZ_* tables are not here: QuartzSchema creates them at
-// start-up, so EnsureCreated and Migrate still describe the same EF model (MigrationsTests).
+// Hand-written before the model snapshot, like Initial (see there). Quartz's own QRTZ_* tables are not here: Quartz
+// provisions them itself (src/Core/Scheduling/SchedulingServiceCollectionExtensions.cs).
 [DbContext(typeof(WranglerDb))]
 [Migration("20261201020000_Schedules")]
 public sealed class ScheduleTables : Migration
