@@ -98,7 +98,8 @@ public sealed class TrustedProxy
             return true;
         }
 
-        return System.Net.IPNetwork.TryParse(text, out network);
+        // .NET 10 accepts "10.0.0.1/8" and drops the host bits; a typo like that must not silently trust 10.0.0.0/8.
+        return System.Net.IPNetwork.TryParse(text, out network) && network.BaseAddress.Equals(IPAddress.Parse(text[..text.IndexOf('/')]));
     }
 }
 

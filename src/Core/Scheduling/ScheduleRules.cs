@@ -71,6 +71,14 @@ public static class ScheduleRules
 
         try
         {
+            // Quartz 3 refused a day-of-month and a day-of-week together; Quartz 4 takes it, but a person reading
+            // "0 0 22 * * SUN" cannot tell whether it means every day or Sundays, so it stays refused.
+            var fields = cron.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length >= 6 && fields[3] != "?" && fields[5] != "?")
+            {
+                return $"cron \"{cron.Trim()}\" is not valid: give '?' as the day-of-month (4th field) or the day-of-week (6th field), not both";
+            }
+
             var next = CronExpression.Parse(cron.Trim()).GetNextValidTimeAfter(DateTimeOffset.UnixEpoch);
             return next is null ? $"cron \"{cron.Trim()}\" never fires" : null;
         }
