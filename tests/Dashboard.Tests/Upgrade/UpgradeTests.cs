@@ -2,8 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
 using Quartz;
 using Quartz.Impl.Calendar;
+using Wrangler.Core.Campaigns;
 using Wrangler.Dashboard.Tests.Auth;
 
 namespace Wrangler.Dashboard.Tests.Upgrade;
@@ -19,9 +22,7 @@ public sealed class UpgradeTests
     [Fact]
     public async Task A_database_written_by_the_previous_version_opens_upgrades_and_keeps_everything()
     {
-        var dir = Directory.CreateTempSubdirectory("wrangler-upgrade-").FullName;
-        var db = Path.Combine(dir, "wrangler.db");
-        File.Copy(Path.Combine(AppContext.BaseDirectory, "Upgrade", "legacy-5f927e0.db"), db);
+        var (dir, db) = CopyOfTheOldDatabase();
         try
         {
             await using var host = await AppHost.StartAsync($"--Wrangler:Database={db}", "--Wrangler:Demo:Seed=42");
@@ -84,5 +85,48 @@ public sealed class UpgradeTests
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The every-5-minutes schedule was due at 07:00Z when the old Wrangler stopped. With the clock (Wrangler's and so
+    /// Quartz's) set just before that, the upgraded store fires it at 07:00 and its campaign starts.
+    /// </summary>
+    [Fact]
+    public async Task After_the_upgrade_a_stored_schedule_fires_on_time()
+    {
+        var (dir, db) = CopyOfTheOldDatabase();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 2, 6, 59, 50, TimeSpan.Zero));
+        try
+        {
+            await using var host = await AppHost.StartAsync(
+                b => b.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)), $"--Wrangler:Database={db}", "--Wrangler:Demo:Seed=42");
+            var campaigns = host.Services.GetRequiredService<CampaignService>();
+            Assert.DoesNotContain(await campaigns.ListAsync(50, CancellationToken.None), c => c.ScheduleId == 2);
+
+            clock.Advance(TimeSpan.FromSeconds(11));
+            CampaignView? fired = null;
+            for (var i = 0; i < 600 && fired is null; i++)
+            {
+                await Task.Delay(100);
+                fired = (await campaigns.ListAsync(50, CancellationToken.None)).FirstOrDefault(c => c.ScheduleId == 2);
+            }
+
+            Assert.NotNull(fired);
+            Assert.Equal(["bm67-tests1-linux32"], fired.Masters.Select(m => m.Name));
+            Assert.Equal(new DateTimeOffset(2026, 12, 2, 7, 0, 0, TimeSpan.Zero).AddMinutes(4), fired.NotAfter);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static (string Dir, string Db) CopyOfTheOldDatabase()
+    {
+        var dir = Directory.CreateTempSubdirectory("wrangler-upgrade-").FullName;
+        var db = Path.Combine(dir, "wrangler.db");
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Upgrade", "legacy-5f927e0.db"), db);
+        return (dir, db);
     }
 }
