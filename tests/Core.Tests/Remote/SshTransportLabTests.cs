@@ -7,14 +7,15 @@ using Xunit.Abstractions;
 namespace Wrangler.Core.Tests.Remote;
 
 [Collection("lab")]
-public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
+public sealed class SshTransportLabTests(LabFixture lab, ITestOutputHelper output)
 {
     private LabFleet Fleet => lab.Fleet;
 
-    [Fact]
-    public async Task Remote_exit_codes_are_results_and_lines_stream_as_they_come()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Remote_exit_codes_are_results_and_lines_stream_as_they_come(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         var seen = new List<(TimeSpan At, OutputLine Line)>();
         var sw = Stopwatch.StartNew();
 
@@ -29,10 +30,11 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.True(seen[^1].At - seen[0].At > TimeSpan.FromMilliseconds(700), "the first lines arrived only at the end: output is not streamed");
     }
 
-    [Fact]
-    public async Task Arguments_reach_the_remote_command_unchanged()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Arguments_reach_the_remote_command_unchanged(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         string[] tricky = ["bm01; touch /tmp/wrangler-pwned", "$(id)", "it's", "a\nb", "*", ""];
 
         var result = await access.Runner.RunAsync(access.Target, ["printf", "[%s]\\n", .. tricky], TimeSpan.FromSeconds(20));
@@ -41,8 +43,9 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.False(File.Exists("/tmp/wrangler-pwned"));
     }
 
-    [Fact]
-    public async Task A_host_key_that_does_not_match_known_hosts_is_refused_as_a_mismatch()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task A_host_key_that_does_not_match_known_hosts_is_refused_as_a_mismatch(string transport)
     {
         var dir = Directory.CreateTempSubdirectory("wr-kh-").FullName;
         try
@@ -51,7 +54,7 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
             var impostor = File.ReadAllText(Path.Combine(dir, "impostor.pub")).Split(' ');
             var knownHosts = Path.Combine(dir, "known_hosts");
             File.WriteAllText(knownHosts, $"[{Fleet.Ssh.Host}]:{Fleet.Ssh.Port} {impostor[0]} {impostor[1]}\n");
-            await using var access = LabAccess.For(Fleet, o => o.KnownHostsFile = knownHosts);
+            await using var access = LabAccess.For(Fleet, transport, o => o.KnownHostsFile = knownHosts);
 
             var sw = Stopwatch.StartNew();
             var ex = await Assert.ThrowsAsync<SshException>(() => access.Runner.RunAsync(access.Target, ["true"], TimeSpan.FromSeconds(10)));
@@ -67,15 +70,16 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public async Task A_key_the_host_does_not_accept_is_authentication_refused()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task A_key_the_host_does_not_accept_is_authentication_refused(string transport)
     {
         var dir = Directory.CreateTempSubdirectory("wr-key-").FullName;
         try
         {
             var key = Path.Combine(dir, "id_wrong");
             await Fleet.RunAsync("/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key);
-            await using var access = LabAccess.For(Fleet, o => o.IdentityFile = key);
+            await using var access = LabAccess.For(Fleet, transport, o => o.IdentityFile = key);
 
             var sw = Stopwatch.StartNew();
             var ex = await Assert.ThrowsAsync<SshException>(() => access.Runner.RunAsync(access.Target, ["true"], TimeSpan.FromSeconds(10)));
@@ -91,10 +95,11 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public async Task A_dead_port_is_unreachable_without_hanging()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task A_dead_port_is_unreachable_without_hanging(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         var deadPort = FreePort();
 
         var sw = Stopwatch.StartNew();
@@ -106,10 +111,11 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(6));
     }
 
-    [Fact]
-    public async Task A_command_past_its_timeout_is_killed_and_no_ssh_process_remains()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task A_command_past_its_timeout_is_killed_and_no_ssh_process_remains(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         await access.Runner.RunAsync(access.Target, ["true"], TimeSpan.FromSeconds(20)); // the mux master is expected to stay
         var marker = "31." + Random.Shared.Next(100000, 999999);
 
@@ -126,10 +132,11 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         await WaitUntilAsync(() => ProcessesMentioning(marker).Count == 0, TimeSpan.FromSeconds(10));
     }
 
-    [Fact]
-    public async Task Cancellation_kills_the_command_and_no_ssh_process_remains()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Cancellation_kills_the_command_and_no_ssh_process_remains(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         var marker = "32." + Random.Shared.Next(100000, 999999);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(800));
 
@@ -140,10 +147,11 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.Empty(SshClientsMentioning(marker));
     }
 
-    [Fact]
-    public async Task Multiplexed_commands_cost_milliseconds()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Multiplexed_commands_cost_milliseconds(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         var first = await access.Runner.RunAsync(access.Target, ["true"], TimeSpan.FromSeconds(20));
         for (var i = 0; i < 5; i++)
         {
@@ -163,11 +171,12 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.True(median < 30, $"median {median:0.0} ms");
     }
 
-    [Fact]
-    public async Task Parallel_first_calls_to_one_host_all_succeed()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Parallel_first_calls_to_one_host_all_succeed(string transport)
     {
         // A poller reaching several masters on one host opens them together; ControlMaster=auto must cope.
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
             access.Runner.RunAsync(access.Target, ["echo", i.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(20))));
