@@ -140,7 +140,7 @@ public sealed class SshNetRunner : ISshRunner, IAsyncDisposable, IDisposable
     {
         try
         {
-            command.CancelAsync(forceKill: false, millisecondsTimeout: 500);
+            command.CancelAsync(forceKill: false, millisecondsTimeout: 100);
         }
         catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException || SshNetErrors.IsConnectionLoss(ex))
         {

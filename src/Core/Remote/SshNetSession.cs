@@ -117,6 +117,8 @@ internal sealed class SshNetSession(SshEndpoint endpoint, SshOptions options, Ti
         var info = new ConnectionInfo(endpoint.Host, endpoint.Port, endpoint.User, new PrivateKeyAuthenticationMethod(endpoint.User, keys))
         {
             Timeout = options.ConnectTimeout,
+            // A timed-out call closes its channel; the caller should not wait the default second for the acknowledgement.
+            ChannelCloseTimeout = TimeSpan.FromMilliseconds(250),
         };
         PreferKnownKeyTypes(info, knownHosts.KeyTypesFor(endpoint.Host, endpoint.Port));
 

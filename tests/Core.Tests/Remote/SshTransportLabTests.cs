@@ -184,6 +184,38 @@ public sealed class SshTransportLabTests(LabFixture lab, ITestOutputHelper outpu
         Assert.Equal(Enumerable.Range(0, 8).Select(i => $"{i}\n"), results.Select(r => r.Stdout));
     }
 
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Nothing_the_transport_started_outlives_it(string transport)
+    {
+        // CI once found two `ssh … [mux]` masters and their lab sshd sessions alive 32 minutes after the test that
+        // opened them; disposing the transport (as the app's container does on shutdown) must end all of it.
+        var before = LabProcess.DescendantsOf([Fleet.Ssh.SshdPid]).ToHashSet();
+        var access = LabAccess.For(Fleet, transport);
+        Task<RemoteResult> running;
+        List<int> sessions;
+        IReadOnlyList<int> mux;
+        try
+        {
+            await access.Runner.RunAsync(access.Target, ["true"], TimeSpan.FromSeconds(20));
+            await access.Runner.RunAsync(access.Target with { IdentityFile = Fleet.Ssh.IdentityFile }, ["true"], TimeSpan.FromSeconds(20));
+            running = access.Runner.RunAsync(access.Target, ["sleep", "33." + Random.Shared.Next(100000, 999999)], TimeSpan.FromSeconds(60));
+            await Task.Delay(500);
+            sessions = LabProcess.DescendantsOf([Fleet.Ssh.SshdPid]).Where(p => !before.Contains(p)).ToList();
+            mux = (access.Runner as OpenSshRunner)?.MuxMasterPids() ?? [];
+            output.WriteLine($"{sessions.Count} sshd session processes, {mux.Count} ssh mux processes");
+            Assert.NotEmpty(sessions);
+            Assert.True(transport == "sshnet" || mux.Count >= 2, "expected a mux master per target");
+        }
+        finally
+        {
+            await access.DisposeAsync();
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => running.WaitAsync(TimeSpan.FromSeconds(10)));
+        await WaitUntilAsync(() => !sessions.Any(LabProcess.IsAlive) && !mux.Any(LabProcess.IsAlive), TimeSpan.FromSeconds(5));
+    }
+
     internal static int FreePort()
     {
         using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
@@ -194,7 +226,7 @@ public sealed class SshTransportLabTests(LabFixture lab, ITestOutputHelper outpu
     private static List<string> SshClientsMentioning(string marker) =>
         ProcessesMentioning(marker).Where(c => c.StartsWith("/usr/bin/ssh ", StringComparison.Ordinal) || c.StartsWith("ssh ", StringComparison.Ordinal)).ToList();
 
-    private static List<string> ProcessesMentioning(string marker)
+    internal static List<string> ProcessesMentioning(string marker)
     {
         var found = new List<string>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -218,7 +250,7 @@ public sealed class SshTransportLabTests(LabFixture lab, ITestOutputHelper outpu
         return found;
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {
         var sw = Stopwatch.StartNew();
         while (!condition())
