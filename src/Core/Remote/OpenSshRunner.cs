@@ -161,7 +161,8 @@ public sealed class OpenSshRunner : ISshRunner, IAsyncDisposable, IDisposable
             return [];
         }
 
-        var needle = "ControlPath=" + ControlDirectory + "/cm-";
+        // A ControlPersist master renames itself "ssh: {socket} [mux]", so match the socket path, not the option.
+        var needle = ControlDirectory + "/cm-";
         var found = new List<int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {

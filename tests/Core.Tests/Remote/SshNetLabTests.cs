@@ -93,7 +93,7 @@ public sealed class SshNetLabTests(LabFixture lab, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_timed_out_call_closes_its_channel_at_once_and_the_session_stays_usable()
+    public async Task A_timed_out_call_returns_at_once_and_the_session_stays_usable()
     {
         await using var access = LabAccess.For(Fleet, "sshnet");
         var runner = Assert.IsType<SshNetRunner>(access.Runner);
@@ -106,8 +106,10 @@ public sealed class SshNetLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.Equal(SshFailureKind.Timeout, ex.Kind);
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"took {sw.Elapsed}");
 
-        // Well before the remote timeout(1) bound (3 s) could have fired: the channel's close ended the command.
-        await SshTransportLabTests.WaitUntilAsync(() => SshTransportLabTests.ProcessesMentioning(marker).Count == 0, TimeSpan.FromSeconds(1));
+        // The channel is closed at once. sshd is also sent SIGTERM for the command, but refuses it for root sessions
+        // like the lab's (sshd.log: "session signalling requires privilege separation"), so there the remote timeout(1)
+        // bound ends it, as with the OpenSSH client.
+        await SshTransportLabTests.WaitUntilAsync(() => SshTransportLabTests.ProcessesMentioning(marker).Count == 0, TimeSpan.FromSeconds(10));
         Assert.Equal("still\n", (await runner.RunAsync(access.Target, ["echo", "still"], TimeSpan.FromSeconds(20))).Stdout);
         Assert.Equal(1, runner.ConnectAttempts);
     }

@@ -191,6 +191,8 @@ public sealed class SshTransportLabTests(LabFixture lab, ITestOutputHelper outpu
         // CI once found two `ssh … [mux]` masters and their lab sshd sessions alive 32 minutes after the test that
         // opened them; disposing the transport (as the app's container does on shutdown) must end all of it.
         var before = LabProcess.DescendantsOf([Fleet.Ssh.SshdPid]).ToHashSet();
+        var otherKnownHosts = Path.Combine(Fleet.Root, "ssh", "known_hosts." + transport);
+        File.Copy(Fleet.Ssh.KnownHostsFile, otherKnownHosts, overwrite: true);
         var access = LabAccess.For(Fleet, transport);
         Task<RemoteResult> running;
         List<int> sessions;
@@ -198,8 +200,11 @@ public sealed class SshTransportLabTests(LabFixture lab, ITestOutputHelper outpu
         try
         {
             await access.Runner.RunAsync(access.Target, ["true"], TimeSpan.FromSeconds(20));
-            await access.Runner.RunAsync(access.Target with { IdentityFile = Fleet.Ssh.IdentityFile }, ["true"], TimeSpan.FromSeconds(20));
-            running = access.Runner.RunAsync(access.Target, ["sleep", "33." + Random.Shared.Next(100000, 999999)], TimeSpan.FromSeconds(60));
+            await access.Runner.RunAsync(access.Target with { KnownHostsFile = otherKnownHosts }, ["true"], TimeSpan.FromSeconds(20));
+
+            // Still running at dispose; neither transport can signal a root command on the lab, so its remote timeout(1)
+            // bound (4 + 2 s) is what ends it: within the wait below.
+            running = access.Runner.RunAsync(access.Target, ["sleep", "33." + Random.Shared.Next(100000, 999999)], TimeSpan.FromSeconds(4));
             await Task.Delay(500);
             sessions = LabProcess.DescendantsOf([Fleet.Ssh.SshdPid]).Where(p => !before.Contains(p)).ToList();
             mux = (access.Runner as OpenSshRunner)?.MuxMasterPids() ?? [];
@@ -213,7 +218,7 @@ public sealed class SshTransportLabTests(LabFixture lab, ITestOutputHelper outpu
         }
 
         await Assert.ThrowsAnyAsync<Exception>(() => running.WaitAsync(TimeSpan.FromSeconds(10)));
-        await WaitUntilAsync(() => !sessions.Any(LabProcess.IsAlive) && !mux.Any(LabProcess.IsAlive), TimeSpan.FromSeconds(5));
+        await WaitUntilAsync(() => !sessions.Any(LabProcess.IsAlive) && !mux.Any(LabProcess.IsAlive), TimeSpan.FromSeconds(10));
     }
 
     internal static int FreePort()
