@@ -188,9 +188,9 @@ public static class LabFiles
         ' sh "$root" "$md"
         """;
 
-    internal static string SshdConfig(int port, string sshDir) => $"""
+    internal static string SshdConfig(int port, string sshDir, bool wholeLoopback = false) => $"""
         # Lab sshd: key-only on loopback (BUILDBOT.md §6).
-        ListenAddress 127.0.0.1
+        {(wholeLoopback ? "ListenAddress 0.0.0.0" : "ListenAddress 127.0.0.1")}
         Port {port.ToString(CultureInfo.InvariantCulture)}
         HostKey {sshDir}/ssh_host_ed25519_key
         PidFile {sshDir}/sshd.pid
@@ -205,6 +205,10 @@ public static class LabFiles
         PrintLastLog no
         # Debian's bash sources ~/.bashrc (pyenv init, ~105 ms) for sshd sessions unless SHLVL is already set.
         SetEnv SHLVL=1
+        # Room for the scale run (docs/remote.md): 200 "hosts" connecting at once, and many channels per session.
+        MaxStartups 400:30:800
+        MaxSessions 200
+        {(wholeLoopback ? "# Every 127.x address is a \"host\" of the scale run; nobody else may log in.\nMatch Address *,!127.0.0.0/8\n    DenyUsers *" : "")}
 
         """;
 

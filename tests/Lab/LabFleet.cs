@@ -25,6 +25,7 @@ public sealed class LabFleet : IAsyncDisposable
     private readonly SemaphoreSlim upstreamGate = new(1, 1);
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(15) };
     private readonly Action<string> log;
+    private bool wholeLoopback;
     private LabStateFile state;
     private int disposed;
 
@@ -113,7 +114,7 @@ public sealed class LabFleet : IAsyncDisposable
         var sshDir = Path.Combine(root, "ssh");
         var ssh = new LabSsh("127.0.0.1", ports[^1], Environment.UserName, Path.Combine(sshDir, "id_ed25519"),
             Path.Combine(sshDir, "known_hosts"), 0, Path.Combine(sshDir, "control"));
-        var fleet = new LabFleet(root, initial, masters, ssh, log);
+        var fleet = new LabFleet(root, initial, masters, ssh, log) { wholeLoopback = options.SshOnWholeLoopback };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.StartTimeout);
         // Nagios needs nothing from the fleet but the master names, so it starts alongside it.
@@ -526,9 +527,10 @@ public sealed class LabFleet : IAsyncDisposable
             LabProcess.RunCheckedAsync("/usr/bin/ssh-keygen", ["-q", "-N", "", "-t", "ed25519", "-C", "wrangler-lab-user", "-f", Ssh.IdentityFile], dir, ct: ct)).ConfigureAwait(false);
         File.Copy(Ssh.IdentityFile + ".pub", Path.Combine(dir, "authorized_keys"));
         var hostPub = string.Join(' ', File.ReadAllText(hostKey + ".pub").Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(2));
-        File.WriteAllText(Ssh.KnownHostsFile, $"[127.0.0.1]:{Ssh.Port} {hostPub}\n[localhost]:{Ssh.Port} {hostPub}\n");
+        var loopback = wholeLoopback ? $"[127.*]:{Ssh.Port} {hostPub}\n" : "";
+        File.WriteAllText(Ssh.KnownHostsFile, $"[127.0.0.1]:{Ssh.Port} {hostPub}\n[localhost]:{Ssh.Port} {hostPub}\n{loopback}");
         var config = Path.Combine(dir, "sshd_config");
-        File.WriteAllText(config, LabFiles.SshdConfig(Ssh.Port, dir));
+        File.WriteAllText(config, LabFiles.SshdConfig(Ssh.Port, dir, wholeLoopback));
 
         // sshd refuses to start without its privilege-separation directory.
         Directory.CreateDirectory("/run/sshd");

@@ -36,6 +36,12 @@ public sealed record LabOptions
     /// </summary>
     public bool WithAllocator { get; init; }
 
+    /// <summary>
+    /// sshd listens on every address but lets only 127.0.0.0/8 log in, and known_hosts trusts its key for any 127.x,
+    /// so 127.0.0.2, 127.0.0.3, … are distinct "hosts" with one session each (the scale run in docs/remote.md).
+    /// </summary>
+    public bool SshOnWholeLoopback { get; init; }
+
     /// <summary>Optional progress sink (the CLI prints it; tests leave it null).</summary>
     public Action<string>? Log { get; init; }
 

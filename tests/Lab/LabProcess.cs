@@ -144,6 +144,52 @@ public static class LabProcess
         }
     }
 
+    /// <summary>Every live process below <paramref name="roots"/> (children, grandchildren, …), from /proc's parent pids.</summary>
+    public static IReadOnlyList<int> DescendantsOf(IEnumerable<int> roots)
+    {
+        var children = new Dictionary<int, List<int>>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var ppid = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+                if (!children.TryGetValue(ppid, out var list))
+                {
+                    children[ppid] = list = [];
+                }
+
+                list.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+                // Exited while we looked.
+            }
+        }
+
+        var found = new List<int>();
+        var queue = new Queue<int>(roots);
+        var seen = new HashSet<int>(roots);
+        while (queue.TryDequeue(out var p))
+        {
+            foreach (var c in children.GetValueOrDefault(p) ?? [])
+            {
+                if (seen.Add(c) && IsAlive(c))
+                {
+                    found.Add(c);
+                    queue.Enqueue(c);
+                }
+            }
+        }
+
+        return found;
+    }
+
     public static void Terminate(int pid) => _ = kill(pid, SigTerm);
 
     public static void Kill(int pid) => _ = kill(pid, SigKill);

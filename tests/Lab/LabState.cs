@@ -102,7 +102,17 @@ public static class LabSweeper
         }
 
         var ours = pids.Where(p => p != Environment.ProcessId && LabProcess.IsAlive(p) && LabProcess.BelongsTo(p, root)).ToList();
-        await LabProcess.StopAllAsync(ours, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+
+        // What our processes started is ours too, though it neither runs in nor names the root: above all sshd's
+        // per-connection "sshd: user@notty" children and their commands, which outlive a SIGTERM to the listener and
+        // kept OpenSSH mux masters connected for half an hour after CI runs. Listed before the parents die and reparent them.
+        var descendants = LabProcess.DescendantsOf(ours).Where(p => p != Environment.ProcessId).ToList();
+        foreach (var child in descendants)
+        {
+            LabProcess.Kill(child);
+        }
+
+        await LabProcess.StopAllAsync([.. ours, .. descendants], TimeSpan.FromSeconds(5)).ConfigureAwait(false);
     }
 
     public static void TryDelete(string root)

@@ -1,11 +1,33 @@
 namespace Wrangler.Core.Remote;
 
-/// <summary>OpenSSH client settings for every master, bound from <c>Wrangler:Ssh</c>. Inventory <c>ssh_user</c>/<c>ssh_login_port</c> win.</summary>
+/// <summary>Which SSH transport runs commands (<c>Wrangler:Ssh:Client</c>); nothing outside Remote/ knows.</summary>
+public enum SshClientKind
+{
+    /// <summary>SSH.NET in-process: one session per host, a channel per command (docs/remote.md).</summary>
+    SshNet,
+
+    /// <summary>The OpenSSH client as a child process with ControlMaster multiplexing: for ProxyJump, agents, Kerberos, certificates.</summary>
+    OpenSsh,
+}
+
+/// <summary>SSH settings for every master, bound from <c>Wrangler:Ssh</c>. Inventory <c>ssh_user</c>/<c>ssh_login_port</c> win.</summary>
 public sealed class SshOptions
 {
     public const string SectionName = "Wrangler:Ssh";
 
-    /// <summary>Path of the OpenSSH client.</summary>
+    /// <summary><c>sshnet</c> (default) or <c>openssh</c>.</summary>
+    public SshClientKind Client { get; set; } = SshClientKind.SshNet;
+
+    /// <summary>
+    /// Passphrase of <see cref="IdentityFile"/>, for the in-process client only (configuration or environment, never a
+    /// command line). The OpenSSH client runs in batch mode and cannot prompt: give it an agent instead.
+    /// </summary>
+    public string? IdentityPassphrase { get; set; }
+
+    /// <summary>In-process client: how often an idle session sends a keepalive; a session that stops answering is torn down.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Path of the OpenSSH client (<see cref="SshClientKind.OpenSsh"/> only).</summary>
     public string SshPath { get; set; } = "/usr/bin/ssh";
 
     public string? User { get; set; }

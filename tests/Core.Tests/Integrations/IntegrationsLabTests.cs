@@ -45,7 +45,6 @@ public sealed class IntegrationsLabFixture : IAsyncLifetime
     {
         if (Services is not null)
         {
-            await Services.GetRequiredService<SshRunner>().CloseConnectionAsync(Target);
             await Services.DisposeAsync();
         }
 

@@ -14,7 +14,18 @@ public sealed class LabLifecycleTests
         var m = fleet.Masters[0];
         var mux = await fleet.SshAsync("true", multiplexed: true);
         Assert.True(mux.ExitCode == 0, mux.StdErr);
-        var pids = fleet.Pids.Select(p => p.Pid).ToList();
+        // A session still running a command at teardown: its "sshd: user@notty" child and the command neither run in
+        // nor name the lab root, and outlived a SIGTERM to the listener before (docs/remote.md).
+        using var session = Process.Start(new ProcessStartInfo(LabSsh.SshBin, fleet.Ssh.Args("sleep 301")) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var sw = Stopwatch.StartNew();
+        while (LabProcess.DescendantsOf([fleet.Ssh.SshdPid]).Count < 3 && sw.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(50);
+        }
+
+        var sshdChildren = LabProcess.DescendantsOf([fleet.Ssh.SshdPid]);
+        Assert.True(sshdChildren.Count >= 3, $"expected the mux's and the session's sshd processes, found {sshdChildren.Count}");
+        var pids = fleet.Pids.Select(p => p.Pid).Concat(sshdChildren).ToList();
         Assert.Contains(fleet.Pids, p => p.Kind == "ssh-mux");
         Assert.All(pids, p => Assert.True(LabProcess.IsAlive(p)));
         int[] ports = [m.HttpPort, m.PbPort, fleet.Ssh.Port];
@@ -22,6 +33,7 @@ public sealed class LabLifecycleTests
         await fleet.DisposeAsync();
 
         Assert.All(pids, p => Assert.False(LabProcess.IsAlive(p), $"pid {p} is still alive"));
+        Assert.True(session.WaitForExit(5000), "the ssh client of the killed session did not notice");
         foreach (var port in ports)
         {
             Assert.False(await LabFleetTests.Accepts(port), $"port {port} still accepts connections");

@@ -9,14 +9,15 @@ namespace Wrangler.Core.Tests.Remote;
 /// <summary>
 /// Wrangler's real remote stack pointed at a lab, wired the way the app wires it: the lab's settings file and
 /// inventory through <see cref="RemoteServiceCollectionExtensions.AddWranglerRemote"/> and <see cref="InventoryParser"/>.
-/// Each instance has its own control directory, so its connections are its own, and closes them when disposed.
+/// <paramref name="transport"/> is <c>Wrangler:Ssh:Client</c>: every remote lab test runs on both (the shared contract).
+/// Each instance has its own sessions (and, for OpenSSH, its own control directory) and closes them when disposed.
 /// </summary>
 internal sealed class LabAccess : IAsyncDisposable
 {
     private readonly ServiceProvider services;
     private readonly string controlDir;
 
-    private LabAccess(LabFleet lab, Action<SshOptions>? configure)
+    private LabAccess(LabFleet lab, string transport, Action<SshOptions>? configure)
     {
         Lab = lab;
         controlDir = Path.Combine("/tmp", "wr-" + Guid.NewGuid().ToString("N")[..8]);
@@ -27,6 +28,7 @@ internal sealed class LabAccess : IAsyncDisposable
                 ["Wrangler:Ssh:ControlDirectory"] = controlDir,
                 ["Wrangler:Ssh:ControlPersist"] = "00:01:00",
                 ["Wrangler:Ssh:ConnectTimeout"] = "00:00:05",
+                ["Wrangler:Ssh:Client"] = transport,
             })
             .Build();
         var collection = new ServiceCollection();
@@ -37,7 +39,8 @@ internal sealed class LabAccess : IAsyncDisposable
         }
 
         services = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
-        Runner = services.GetRequiredService<SshRunner>();
+        Runner = services.GetRequiredService<ISshRunner>();
+        Assert.Equal(transport, Runner is OpenSshRunner ? "openssh" : "sshnet");
         Fleet = services.GetRequiredService<IFleetAccess>();
 
         var parsed = InventoryParser.Parse(File.ReadAllText(lab.InventoryPath));
@@ -47,7 +50,12 @@ internal sealed class LabAccess : IAsyncDisposable
 
     public LabFleet Lab { get; }
 
-    public SshRunner Runner { get; }
+    /// <summary>Both transports, for <c>[Theory, MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]</c>.</summary>
+    public static TheoryData<string> Transports => new() { "sshnet", "openssh" };
+
+    public ISshRunner Runner { get; }
+
+    public string ControlDirectory => controlDir;
 
     public IFleetAccess Fleet { get; }
 
@@ -55,13 +63,13 @@ internal sealed class LabAccess : IAsyncDisposable
 
     public SshTarget Target => new(Lab.Ssh.Host, Lab.Ssh.Port, Lab.Ssh.User);
 
-    public static LabAccess For(LabFleet lab, Action<SshOptions>? configure = null) => new(lab, configure);
+    public static LabAccess For(LabFleet lab, string transport = "sshnet", Action<SshOptions>? configure = null) => new(lab, transport, configure);
 
     public MasterInfo Master(LabMaster m) => Masters.Single(x => x.Name == m.Name);
 
     public async ValueTask DisposeAsync()
     {
-        await Runner.CloseConnectionAsync(Target);
+        // Disposing the container disposes the transport: sessions closed, OpenSSH masters told to exit.
         await services.DisposeAsync();
         try
         {

@@ -24,10 +24,11 @@ public sealed class MasterHostLabTests(LabFixture lab, ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public async Task Facts_come_back_in_one_round_trip_and_match_the_truth()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Facts_come_back_in_one_round_trip_and_match_the_truth(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         var m = Fleet.Masters[0];
         var info = access.Master(m);
         var counting = new CountingRunner(access.Runner);
@@ -64,10 +65,11 @@ public sealed class MasterHostLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.False((await host.GetFactsAsync()).LockPresent);
     }
 
-    [Fact]
-    public async Task Update_repos_pulls_to_the_branch_tip_and_reports_before_and_after()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Update_repos_pulls_to_the_branch_tip_and_reports_before_and_after(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         var m = Fleet.Masters[1];
         var host = access.Fleet.Host(access.Master(m));
         var before = (await host.GetFactsAsync()).Repos.Single(r => r.Name == LabRepos.Tools).Revision;
@@ -85,10 +87,11 @@ public sealed class MasterHostLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.Equal(tools.After, (await host.GetFactsAsync()).Repos.Single(r => r.Name == LabRepos.Tools).Revision);
     }
 
-    [Fact]
-    public async Task Checkconfig_and_reconfig_of_a_good_config_complete_and_a_broken_one_aborts_keeping_the_old_config()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Checkconfig_and_reconfig_of_a_good_config_complete_and_a_broken_one_aborts_keeping_the_old_config(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         var m = Fleet.Masters[2];
         var info = access.Master(m);
         var host = access.Fleet.Host(info);
@@ -128,13 +131,14 @@ public sealed class MasterHostLabTests(LabFixture lab, ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public async Task Reconfig_of_a_master_that_is_not_running_says_so()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Reconfig_of_a_master_that_is_not_running_says_so(string transport)
     {
         var dir = Directory.CreateTempSubdirectory("wr-nomaster-").FullName;
         try
         {
-            await using var access = LabAccess.For(Fleet);
+            await using var access = LabAccess.For(Fleet, transport);
             var info = access.Master(Fleet.Masters[0]) with { Name = "ghost", MasterDir = dir };
 
             var result = await access.Fleet.Host(info).ReconfigAsync(TimeSpan.FromSeconds(5));
@@ -148,10 +152,11 @@ public sealed class MasterHostLabTests(LabFixture lab, ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public async Task Graceful_stop_waits_for_the_running_build_then_start_brings_the_master_and_its_workers_back()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Graceful_stop_waits_for_the_running_build_then_start_brings_the_master_and_its_workers_back(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         var m = Fleet.Masters[2];
         var info = access.Master(m);
         var host = access.Fleet.Host(info);
@@ -237,10 +242,11 @@ public sealed class MasterHostLabTests(LabFixture lab, ITestOutputHelper output)
         await watcher;
     }
 
-    [Fact]
-    public async Task Hard_stop_cancels_the_running_build_and_start_brings_the_master_back()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Hard_stop_cancels_the_running_build_and_start_brings_the_master_back(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         var m = Fleet.Masters[2];
         var info = access.Master(m);
         var host = access.Fleet.Host(info);
@@ -265,10 +271,11 @@ public sealed class MasterHostLabTests(LabFixture lab, ITestOutputHelper output)
         await WaitForAsync(async () => (await api.GetWorkersAsync()).All(w => w.IsConnected), TimeSpan.FromSeconds(45));
     }
 
-    [Fact]
-    public async Task Reboot_runs_the_inventory_command()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Reboot_runs_the_inventory_command(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         var marker = Path.Combine(Fleet.Root, "rebooted-" + Guid.NewGuid().ToString("N")[..6]);
         var info = access.Master(Fleet.Masters[0]) with { RebootCommand = ["touch", marker] };
 

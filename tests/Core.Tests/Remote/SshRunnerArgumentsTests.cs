@@ -9,7 +9,7 @@ public sealed class SshRunnerArgumentsTests : IDisposable
 
     public void Dispose() => Directory.Delete(controlDir, recursive: true);
 
-    private SshRunner Runner(Action<SshOptions>? edit = null)
+    private OpenSshRunner Runner(Action<SshOptions>? edit = null)
     {
         var o = new SshOptions
         {
@@ -17,7 +17,7 @@ public sealed class SshRunnerArgumentsTests : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(4), ControlDirectory = controlDir,
         };
         edit?.Invoke(o);
-        return new SshRunner(Options.Create(o), TimeProvider.System);
+        return new OpenSshRunner(Options.Create(o), TimeProvider.System);
     }
 
     [Fact]

@@ -7,14 +7,15 @@ using Xunit.Abstractions;
 namespace Wrangler.Core.Tests.Remote;
 
 [Collection("lab")]
-public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
+public sealed class SshTransportLabTests(LabFixture lab, ITestOutputHelper output)
 {
     private LabFleet Fleet => lab.Fleet;
 
-    [Fact]
-    public async Task Remote_exit_codes_are_results_and_lines_stream_as_they_come()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Remote_exit_codes_are_results_and_lines_stream_as_they_come(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         var seen = new List<(TimeSpan At, OutputLine Line)>();
         var sw = Stopwatch.StartNew();
 
@@ -29,10 +30,11 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.True(seen[^1].At - seen[0].At > TimeSpan.FromMilliseconds(700), "the first lines arrived only at the end: output is not streamed");
     }
 
-    [Fact]
-    public async Task Arguments_reach_the_remote_command_unchanged()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Arguments_reach_the_remote_command_unchanged(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         string[] tricky = ["bm01; touch /tmp/wrangler-pwned", "$(id)", "it's", "a\nb", "*", ""];
 
         var result = await access.Runner.RunAsync(access.Target, ["printf", "[%s]\\n", .. tricky], TimeSpan.FromSeconds(20));
@@ -41,8 +43,9 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.False(File.Exists("/tmp/wrangler-pwned"));
     }
 
-    [Fact]
-    public async Task A_host_key_that_does_not_match_known_hosts_is_refused_as_a_mismatch()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task A_host_key_that_does_not_match_known_hosts_is_refused_as_a_mismatch(string transport)
     {
         var dir = Directory.CreateTempSubdirectory("wr-kh-").FullName;
         try
@@ -51,7 +54,7 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
             var impostor = File.ReadAllText(Path.Combine(dir, "impostor.pub")).Split(' ');
             var knownHosts = Path.Combine(dir, "known_hosts");
             File.WriteAllText(knownHosts, $"[{Fleet.Ssh.Host}]:{Fleet.Ssh.Port} {impostor[0]} {impostor[1]}\n");
-            await using var access = LabAccess.For(Fleet, o => o.KnownHostsFile = knownHosts);
+            await using var access = LabAccess.For(Fleet, transport, o => o.KnownHostsFile = knownHosts);
 
             var sw = Stopwatch.StartNew();
             var ex = await Assert.ThrowsAsync<SshException>(() => access.Runner.RunAsync(access.Target, ["true"], TimeSpan.FromSeconds(10)));
@@ -67,15 +70,16 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public async Task A_key_the_host_does_not_accept_is_authentication_refused()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task A_key_the_host_does_not_accept_is_authentication_refused(string transport)
     {
         var dir = Directory.CreateTempSubdirectory("wr-key-").FullName;
         try
         {
             var key = Path.Combine(dir, "id_wrong");
             await Fleet.RunAsync("/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key);
-            await using var access = LabAccess.For(Fleet, o => o.IdentityFile = key);
+            await using var access = LabAccess.For(Fleet, transport, o => o.IdentityFile = key);
 
             var sw = Stopwatch.StartNew();
             var ex = await Assert.ThrowsAsync<SshException>(() => access.Runner.RunAsync(access.Target, ["true"], TimeSpan.FromSeconds(10)));
@@ -91,10 +95,11 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public async Task A_dead_port_is_unreachable_without_hanging()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task A_dead_port_is_unreachable_without_hanging(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         var deadPort = FreePort();
 
         var sw = Stopwatch.StartNew();
@@ -106,10 +111,11 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(6));
     }
 
-    [Fact]
-    public async Task A_command_past_its_timeout_is_killed_and_no_ssh_process_remains()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task A_command_past_its_timeout_is_killed_and_no_ssh_process_remains(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         await access.Runner.RunAsync(access.Target, ["true"], TimeSpan.FromSeconds(20)); // the mux master is expected to stay
         var marker = "31." + Random.Shared.Next(100000, 999999);
 
@@ -126,10 +132,11 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         await WaitUntilAsync(() => ProcessesMentioning(marker).Count == 0, TimeSpan.FromSeconds(10));
     }
 
-    [Fact]
-    public async Task Cancellation_kills_the_command_and_no_ssh_process_remains()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Cancellation_kills_the_command_and_no_ssh_process_remains(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         var marker = "32." + Random.Shared.Next(100000, 999999);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(800));
 
@@ -140,10 +147,11 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.Empty(SshClientsMentioning(marker));
     }
 
-    [Fact]
-    public async Task Multiplexed_commands_cost_milliseconds()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Multiplexed_commands_cost_milliseconds(string transport)
     {
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
         var first = await access.Runner.RunAsync(access.Target, ["true"], TimeSpan.FromSeconds(20));
         for (var i = 0; i < 5; i++)
         {
@@ -163,16 +171,54 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.True(median < 30, $"median {median:0.0} ms");
     }
 
-    [Fact]
-    public async Task Parallel_first_calls_to_one_host_all_succeed()
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Parallel_first_calls_to_one_host_all_succeed(string transport)
     {
         // A poller reaching several masters on one host opens them together; ControlMaster=auto must cope.
-        await using var access = LabAccess.For(Fleet);
+        await using var access = LabAccess.For(Fleet, transport);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
             access.Runner.RunAsync(access.Target, ["echo", i.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(20))));
 
         Assert.Equal(Enumerable.Range(0, 8).Select(i => $"{i}\n"), results.Select(r => r.Stdout));
+    }
+
+    [Theory]
+    [MemberData(nameof(LabAccess.Transports), MemberType = typeof(LabAccess))]
+    public async Task Nothing_the_transport_started_outlives_it(string transport)
+    {
+        // CI once found two `ssh … [mux]` masters and their lab sshd sessions alive 32 minutes after the test that
+        // opened them; disposing the transport (as the app's container does on shutdown) must end all of it.
+        var before = LabProcess.DescendantsOf([Fleet.Ssh.SshdPid]).ToHashSet();
+        var otherKnownHosts = Path.Combine(Fleet.Root, "ssh", "known_hosts." + transport);
+        File.Copy(Fleet.Ssh.KnownHostsFile, otherKnownHosts, overwrite: true);
+        var access = LabAccess.For(Fleet, transport);
+        Task<RemoteResult> running;
+        List<int> sessions;
+        IReadOnlyList<int> mux;
+        try
+        {
+            await access.Runner.RunAsync(access.Target, ["true"], TimeSpan.FromSeconds(20));
+            await access.Runner.RunAsync(access.Target with { KnownHostsFile = otherKnownHosts }, ["true"], TimeSpan.FromSeconds(20));
+
+            // Still running at dispose; neither transport can signal a root command on the lab, so its remote timeout(1)
+            // bound (4 + 2 s) is what ends it: within the wait below.
+            running = access.Runner.RunAsync(access.Target, ["sleep", "33." + Random.Shared.Next(100000, 999999)], TimeSpan.FromSeconds(4));
+            await Task.Delay(500);
+            sessions = LabProcess.DescendantsOf([Fleet.Ssh.SshdPid]).Where(p => !before.Contains(p)).ToList();
+            mux = (access.Runner as OpenSshRunner)?.MuxMasterPids() ?? [];
+            output.WriteLine($"{sessions.Count} sshd session processes, {mux.Count} ssh mux processes");
+            Assert.NotEmpty(sessions);
+            Assert.True(transport == "sshnet" || mux.Count >= 2, "expected a mux master per target");
+        }
+        finally
+        {
+            await access.DisposeAsync();
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => running.WaitAsync(TimeSpan.FromSeconds(10)));
+        await WaitUntilAsync(() => !sessions.Any(LabProcess.IsAlive) && !mux.Any(LabProcess.IsAlive), TimeSpan.FromSeconds(10));
     }
 
     internal static int FreePort()
@@ -185,7 +231,7 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
     private static List<string> SshClientsMentioning(string marker) =>
         ProcessesMentioning(marker).Where(c => c.StartsWith("/usr/bin/ssh ", StringComparison.Ordinal) || c.StartsWith("ssh ", StringComparison.Ordinal)).ToList();
 
-    private static List<string> ProcessesMentioning(string marker)
+    internal static List<string> ProcessesMentioning(string marker)
     {
         var found = new List<string>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -209,7 +255,7 @@ public sealed class SshRunnerLabTests(LabFixture lab, ITestOutputHelper output)
         return found;
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {
         var sw = Stopwatch.StartNew();
         while (!condition())

@@ -7,14 +7,11 @@ using Microsoft.Extensions.Options;
 namespace Wrangler.Core.Remote;
 
 /// <summary>
-/// The OpenSSH client as a child process, multiplexed: one ControlMaster socket per (user, host, port,
+/// The OpenSSH client (<c>Wrangler:Ssh:Client=openssh</c>) as a child process, multiplexed: one ControlMaster socket per (user, host, port,
 /// identity, known_hosts), so after the first handshake a command costs a few milliseconds.
 /// </summary>
-public sealed class SshRunner : ISshRunner
+public sealed class OpenSshRunner : ISshRunner, IAsyncDisposable, IDisposable
 {
-    // Output kept in the result; the callback still sees everything. Protects against a chatty command.
-    private const int MaxCapturedChars = 1 << 20;
-
     // After the process is gone its pipes normally close at once; this bounds the wait if a daemonised
     // grandchild kept one open.
     private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(2);
@@ -22,7 +19,12 @@ public sealed class SshRunner : ISshRunner
     private readonly SshOptions options;
     private readonly TimeProvider time;
 
-    public SshRunner(IOptions<SshOptions> options, TimeProvider time)
+    // Every target a master may have been opened for, so disposal can `ssh -O exit` each one (ControlPersist
+    // masters are daemons, not our children: nothing else would stop them, docs/remote.md).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SshTarget> opened = new(StringComparer.Ordinal);
+    private int disposed;
+
+    public OpenSshRunner(IOptions<SshOptions> options, TimeProvider time)
     {
         this.options = options.Value;
         this.time = time;
@@ -35,7 +37,12 @@ public sealed class SshRunner : ISshRunner
         Action<OutputLine>? onLine = null, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfEqual(argv.Count, 0);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         ct.ThrowIfCancellationRequested();
+        if (ControlDirectory is not null)
+        {
+            opened.TryAdd(ControlPathFor(target), target);
+        }
 
         var psi = NewStartInfo(BuildArguments(target, ShellQuote.Join(RemoteArgv(argv, timeout))));
         var started = time.GetTimestamp();
@@ -50,9 +57,9 @@ public sealed class SshRunner : ISshRunner
                 $"cannot run the ssh client {options.SshPath}: {ex.Message} (Debian package openssh-client)", target.ToString(), inner: ex);
         }
 
-        var stdout = new Capture();
-        var stderr = new Capture();
-        var sink = new LineSink(onLine, process);
+        var stdout = new OutputCapture();
+        var stderr = new OutputCapture();
+        var sink = new LineSink(onLine, () => process.Kill(entireProcessTree: true));
         var pumps = Task.WhenAll(
             Pump(process.StandardOutput, OutputStream.Stdout, stdout, sink),
             Pump(process.StandardError, OutputStream.Stderr, stderr, sink));
@@ -72,7 +79,7 @@ public sealed class SshRunner : ISshRunner
             await DrainAsync(pumps, TimeSpan.FromMilliseconds(200)).ConfigureAwait(false);
             ct.ThrowIfCancellationRequested();
             throw new SshException(SshFailureKind.Timeout,
-                $"{Describe(argv)} on {target} did not finish within {timeout.TotalSeconds:0.#} s; the ssh process was killed",
+                $"{RemoteCommand.Describe(argv)} on {target} did not finish within {timeout.TotalSeconds:0.#} s; the ssh process was killed",
                 target.ToString(), stderr.ToString());
         }
 
@@ -119,18 +126,73 @@ public sealed class SshRunner : ISshRunner
     }
 
     /// <summary>
+    /// Stops every multiplexing master this runner may have opened (<c>ssh -O exit</c>, which also ends the sessions
+    /// riding on it), then kills any master still alive on our control directory, so none outlives Wrangler or a test.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0 || ControlDirectory is null)
+        {
+            return;
+        }
+
+        await Task.WhenAll(opened.Values.Select(t => CloseConnectionAsync(t))).ConfigureAwait(false);
+        foreach (var pid in MuxMasterPids())
+        {
+            try
+            {
+                using var p = Process.GetProcessById(pid);
+                p.Kill(entireProcessTree: true);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or Win32Exception)
+            {
+                // Gone between the listing and the kill.
+            }
+        }
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Live ssh processes whose command line names a socket in our control directory (the masters and their clients).</summary>
+    public IReadOnlyList<int> MuxMasterPids()
+    {
+        if (ControlDirectory is null)
+        {
+            return [];
+        }
+
+        // A ControlPersist master renames itself "ssh: {socket} [mux]", so match the socket path, not the option.
+        var needle = ControlDirectory + "/cm-";
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Contains(needle, StringComparison.Ordinal))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
     /// Killing the local ssh does not stop the remote command (no pty, so no SIGHUP), so a finite timeout is
     /// also enforced on the remote side with coreutils' timeout, a little later than ours.
     /// </summary>
     internal IReadOnlyList<string> RemoteArgv(IReadOnlyList<string> argv, TimeSpan timeout)
     {
-        if (!options.RemoteTimeout || timeout == Timeout.InfiniteTimeSpan || timeout <= TimeSpan.Zero)
-        {
-            return argv;
-        }
-
-        var seconds = (int)Math.Ceiling(timeout.TotalSeconds) + 2;
-        return ["timeout", "-k", "5", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), .. argv];
+        return RemoteCommand.WithRemoteTimeout(argv, timeout, options.RemoteTimeout);
     }
 
     /// <summary>The ssh argv (without the program). Internal so tests can check it without a host.</summary>
@@ -173,7 +235,7 @@ public sealed class SshRunner : ISshRunner
         {
             args.AddRange([
                 "-o", "ControlMaster=auto",
-                "-o", $"ControlPath={ControlDirectory}/{ControlName(user, target.Host, port, identity, knownHosts)}",
+                "-o", $"ControlPath={ControlPathFor(target)}",
                 "-o", $"ControlPersist={Math.Max(1, (int)options.ControlPersist.TotalSeconds)}",
             ]);
         }
@@ -196,6 +258,9 @@ public sealed class SshRunner : ISshRunner
 
         return args;
     }
+
+    private string ControlPathFor(SshTarget target) =>
+        $"{ControlDirectory}/{ControlName(target.User ?? options.User, target.Host, target.Port ?? options.Port, target.IdentityFile ?? options.IdentityFile, target.KnownHostsFile ?? options.KnownHostsFile)}";
 
     // Our own hash rather than %C: %C ignores the identity and known_hosts, so a call with a wrong key or a
     // different known_hosts would ride an already-authenticated connection and never be checked.
@@ -253,7 +318,7 @@ public sealed class SshRunner : ISshRunner
         return dir;
     }
 
-    private static async Task Pump(StreamReader reader, OutputStream stream, Capture capture, LineSink sink)
+    private static async Task Pump(StreamReader reader, OutputStream stream, OutputCapture capture, LineSink sink)
     {
         try
         {
@@ -306,83 +371,6 @@ public sealed class SshRunner : ISshRunner
         }
         catch (ObjectDisposedException)
         {
-        }
-    }
-
-    private static string Describe(IReadOnlyList<string> argv) => argv[0] == "sh" && argv.Count > 2 ? "the remote script" : $"'{argv[0]}'";
-
-    private sealed class Capture
-    {
-        private readonly StringBuilder sb = new();
-        private bool truncated;
-
-        public void Append(string line)
-        {
-            lock (sb)
-            {
-                if (sb.Length + line.Length + 1 > MaxCapturedChars)
-                {
-                    truncated = true;
-                    return;
-                }
-
-                sb.Append(line).Append('\n');
-            }
-        }
-
-        public override string ToString()
-        {
-            lock (sb)
-            {
-                return truncated ? sb + "[output truncated]\n" : sb.ToString();
-            }
-        }
-    }
-
-    /// <summary>Serialises callbacks from the two pumps, and stops the command if the callback throws.</summary>
-    private sealed class LineSink(Action<OutputLine>? onLine, Process process)
-    {
-        private readonly Lock gate = new();
-        private Exception? failure;
-
-        public void Deliver(OutputLine line)
-        {
-            if (onLine is null)
-            {
-                return;
-            }
-
-            lock (gate)
-            {
-                if (failure is not null)
-                {
-                    return;
-                }
-
-                try
-                {
-                    onLine(line);
-                }
-                catch (Exception ex)
-                {
-                    failure = ex;
-                    try
-                    {
-                        process.Kill(entireProcessTree: true);
-                    }
-                    catch (InvalidOperationException)
-                    {
-                    }
-                }
-            }
-        }
-
-        public void ThrowIfCallbackFailed()
-        {
-            if (failure is not null)
-            {
-                throw new InvalidOperationException("The output callback failed; the command was stopped.", failure);
-            }
         }
     }
 }
