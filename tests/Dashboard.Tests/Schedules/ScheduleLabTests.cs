@@ -18,7 +18,8 @@ public sealed class ScheduleLabTests(CampaignLabFixture f)
     [Fact]
     public async Task A_schedule_set_to_fire_seconds_ahead_starts_a_pre_approved_campaign_that_restarts_a_lab_master()
     {
-        var at = DateTimeOffset.UtcNow.AddSeconds(15);
+        // A whole second: the cron names seconds, and Quartz 4 fires at the named second itself.
+        var at = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddSeconds(15).ToUnixTimeSeconds());
         var id = await CreateScheduleAsync(f.App.Client, new
         {
             name = "lab try restart", kind = "restart", selector = new { names = new[] { "bm05-try1" } }, cron = CronAt(at), timeZone = "UTC", window = "00:10:00",
