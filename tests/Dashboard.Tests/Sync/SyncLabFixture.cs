@@ -100,14 +100,17 @@ public sealed class SyncLabFixture : IAsyncLifetime
         return found;
     }
 
-    public async Task<JsonElement> WaitForCampaignEndAsync(long id, TimeSpan within, params string[] states)
+    public Task<JsonElement> WaitForCampaignEndAsync(long id, TimeSpan within, params string[] states) =>
+        WaitForCampaignAsync(id, c => states.Contains(State(c)), $"campaign {id} {string.Join("/", states)}", within);
+
+    public async Task<JsonElement> WaitForCampaignAsync(long id, Func<JsonElement, bool> condition, string what, TimeSpan within)
     {
         JsonElement last = default;
         await WaitAsync(async () =>
         {
             last = await CampaignAsync(id);
-            return states.Contains(State(last));
-        }, $"campaign {id} {string.Join("/", states)}", within, () => last.ToString());
+            return condition(last);
+        }, what, within, () => last.ToString());
         return last;
     }
 

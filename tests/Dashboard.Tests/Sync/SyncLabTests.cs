@@ -121,6 +121,11 @@ public sealed class SyncLabTests(SyncLabFixture f)
             Assert.Equal("parked", State(parked));
             Assert.Contains("checkconfig failed", parked.GetProperty("stateDetail").GetString());
 
+            // The campaign parks on its first failure while a sibling in the same bucket (PerBucket=2) may still be
+            // between its update and its own failed checkconfig; disk is judged once no master is mid-step.
+            parked = await f.WaitForCampaignAsync(parkedId, c => c.GetProperty("masters").EnumerateArray().All(m => State(m) != "running"),
+                "no master of the parked campaign still running a step", CampaignTime);
+
             // No master runs, or has on disk, the broken config.
             foreach (var n in f.Names)
             {
