@@ -66,7 +66,8 @@ public static class CoreServiceCollectionExtensions
     private static void AddDemoFleet(this IServiceCollection services, IConfiguration configuration)
     {
         var seed = configuration.GetValue<int?>("Wrangler:Demo:Seed");
-        services.AddSingleton(sp => new DemoFleet(sp.GetRequiredService<TimeProvider>(), seed));
+        var size = configuration.GetValue("Wrangler:Demo:Masters", DemoInventory.BaseSize);
+        services.AddSingleton(sp => new DemoFleet(sp.GetRequiredService<TimeProvider>(), seed, size));
         services.Replace(ServiceDescriptor.Singleton<IFleetAccess>(sp => sp.GetRequiredService<DemoFleet>()));
         services.AddSingleton<IRepoTips>(sp => sp.GetRequiredService<DemoFleet>());
         services.AddSingleton<IInventorySource>(sp =>

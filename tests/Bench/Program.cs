@@ -18,8 +18,10 @@ await using (var lab = await LabFleet.StartAsync(new LabOptions { Masters = mast
     rows.AddRange(await new FleetRefresh(lab, runs).RunAsync());
 }
 
+rows.AddRange(await new Scale(int.Parse(Arg("--scale-masters", "1000"), CultureInfo.InvariantCulture), quick ? TimeSpan.FromSeconds(10) : TimeSpan.FromMinutes(2)).RunAsync());
+
 Console.WriteLine();
-Console.WriteLine($"| section | measurement | runs | median | p95 | ratio |");
+Console.WriteLine($"| section | measurement | samples | median | p95 | ratio or note |");
 Console.WriteLine("|---|---|---:|---:|---:|---:|");
 foreach (var r in rows)
 {
