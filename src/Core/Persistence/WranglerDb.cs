@@ -101,6 +101,7 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
         {
             e.ToTable("Users");
             e.HasIndex(x => x.Name).IsUnique();
+            e.HasIndex(x => x.NameKey).IsUnique();
             e.Property(x => x.Name).HasMaxLength(100);
         });
         b.Entity<Auth.ApiToken>(e =>
@@ -115,6 +116,7 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
         {
             e.ToTable("Schedules");
             e.HasIndex(x => x.Name).IsUnique();
+            e.HasIndex(x => x.NameKey).IsUnique();
             e.Property(x => x.Name).HasMaxLength(100);
             e.Property(x => x.Cron).HasMaxLength(200);
             e.Property(x => x.TimeZone).HasMaxLength(100);
