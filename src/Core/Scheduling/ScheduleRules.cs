@@ -14,6 +14,9 @@ public static class ScheduleRules
 {
     public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(7);
 
+    /// <summary>Longer than any cron a person writes; the limit keeps a pasted megabyte out of the parser and the reply.</summary>
+    public const int MaxCron = 200;
+
     /// <summary>
     /// Fires closer together than this are refused (<c>Wrangler:Scheduling:MinInterval</c>): a campaign every second is
     /// a typo in the seconds field, and each fire writes a campaign and audit rows.
@@ -83,6 +86,11 @@ public static class ScheduleRules
             return "cron is required (Quartz format: second minute hour day-of-month month day-of-week, e.g. \"0 0 22 ? * SUN\")";
         }
 
+        if (cron.Length > MaxCron)
+        {
+            return $"cron must be at most {MaxCron} characters (was {cron.Length})";
+        }
+
         try
         {
             // Quartz 3 refused a day-of-month and a day-of-week together; Quartz 4 takes it, but a person reading
@@ -132,6 +140,11 @@ public static class ScheduleRules
         if (string.IsNullOrWhiteSpace(zone))
         {
             return "time zone is required (an IANA id such as America/Los_Angeles or UTC)";
+        }
+
+        if (zone.Length > 100)
+        {
+            return $"time zone must be at most 100 characters (was {zone.Length})";
         }
 
         try

@@ -33,9 +33,14 @@ public sealed class ScheduleService(
     public SchedulePreview Preview(string? cron, string? zone, int count = 5)
     {
         var problems = new[] { ScheduleRules.CronProblem(cron), ScheduleRules.ZoneProblem(zone) }.OfType<string>().ToImmutableArray();
+        if (problems.Length == 0 && ScheduleRules.IntervalProblem(cron!, zone!, options.Value.MinInterval) is { } interval)
+        {
+            problems = [interval];
+        }
+
         if (problems.Length > 0)
         {
-            return new SchedulePreview(cron is null ? "" : CronText.Describe(cron), [], problems);
+            return new SchedulePreview(cron is null || cron.Length > ScheduleRules.MaxCron ? "" : CronText.Describe(cron), [], problems);
         }
 
         List<DateOnly> excluded;
