@@ -63,12 +63,18 @@ public static class ScheduleRules
             problems.Add("misfire must be runLate or skip");
         }
 
+        if (spec.Policy is { } p && !Enum.IsDefined(p.Approval))
+        {
+            // Overridden below (a schedule's campaigns are pre-approved), but a value that means nothing is still refused.
+            problems.Add($"policy.approval {(int)p.Approval} is not one of plan, wave, none (a schedule's campaigns always run with none)");
+        }
+
         var request = ToRequest(spec);
         problems.AddRange(CampaignPlanner.Validate(request));
         if (request.Selector is { } s && CampaignPlanner.IsEmpty(s))
         {
             // Unattended and pre-approved: "everything" must be said by naming roles, buckets or datacentres.
-            problems.Add("an unattended schedule must select masters by name, role, bucket or datacentre");
+            problems.Add("selector: an unattended schedule must select masters by name, role, bucket or datacentre");
         }
 
         return problems;
