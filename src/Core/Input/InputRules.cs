@@ -81,6 +81,36 @@ public static class InputRules
     /// <summary>The key names are unique by: "ADMIN" and "admin" are the same name to a person reading a list.</summary>
     public static string NameKey(string name) => name.Trim().Normalize(System.Text.NormalizationForm.FormKC).ToUpperInvariant();
 
+    /// <summary>
+    /// The text with every control and format character written out as [U+XXXX], for text stored as typed by someone
+    /// unchecked (a failed sign-in's name): shown, it says what is there instead of reordering what is around it.
+    /// </summary>
+    public static string Reveal(string text, bool keepLineBreaks = false)
+    {
+        if (!text.Any(c => Hidden(c, keepLineBreaks)))
+        {
+            return text;
+        }
+
+        var sb = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            if (Hidden(c, keepLineBreaks))
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"[U+{(int)c:X4}]");
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static bool Hidden(char c, bool keepLineBreaks) =>
+        !(keepLineBreaks && c is '\n' or '\r' or '\t') && CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Control or UnicodeCategory.Format;
+
     private static int? FirstForbidden(string text, bool refuseFormat)
     {
         for (var i = 0; i < text.Length; i++)

@@ -119,4 +119,13 @@ public sealed class InputRulesTests
         // A lab that fires seconds apart sets a smaller minimum.
         Assert.DoesNotContain(ScheduleRules.Validate(spec, TimeSpan.FromSeconds(1)), p => p.Contains("at most once every", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Reveal_writes_out_what_would_reorder_or_hide()
+    {
+        Assert.Equal("[U+202E]nimda", InputRules.Reveal("\u202enimda"));
+        Assert.Equal("a[U+0000]b[U+0009]", InputRules.Reveal("a\0b\t"));
+        Assert.Equal("line\nnext\t[U+200B]", InputRules.Reveal("line\nnext\t\u200b", keepLineBreaks: true));
+        Assert.Equal("שלום admin", InputRules.Reveal("שלום admin"));
+    }
 }
