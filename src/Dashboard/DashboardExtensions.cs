@@ -20,6 +20,7 @@ public static class DashboardExtensions
         services.AddRadzenComponents();
         services.AddDashboardAuth();
         services.AddOpenApi();
+        services.AddApiProblems();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         services.AddDataProtection();
         // Keys live next to the database so login cookies and antiforgery tokens survive a restart;
@@ -49,7 +50,9 @@ public static class DashboardExtensions
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
+        app.UseApiProblems();
         app.UseDashboardAuth();
+        app.UseAuthenticationBeforeMediaType();
         app.UseAntiforgery();
         return app;
     }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Wrangler.Core.Input;
 using Wrangler.Core.Persistence;
 
 namespace Wrangler.Core.Auth;
@@ -18,7 +19,7 @@ public sealed record UserView(long Id, string Name, Role Role, DateTimeOffset Cr
 /// <summary>Local accounts: create, verify a password (throttled and audited), enable or disable.</summary>
 public sealed class AccountService(IDbContextFactory<WranglerDb> dbs, SignInThrottle throttle, TimeProvider time)
 {
-    public const int MinPasswordLength = 12;
+    public const int MinPasswordLength = InputRules.MinPassword;
 
     private static readonly PasswordHasher<UserAccount> Hasher = new();
 
@@ -28,6 +29,9 @@ public sealed class AccountService(IDbContextFactory<WranglerDb> dbs, SignInThro
     public async Task<SignInResult> SignInAsync(string name, string password, string? address, CancellationToken ct)
     {
         name = name.Trim();
+        // No account can have a longer password (CreateAsync refuses it), so it fails like a wrong one, without hashing a megabyte.
+        var tooLong = password.Length > InputRules.MaxPassword;
+        password = tooLong ? "" : password;
         var key = SignInThrottle.Key(name, address);
         await using var db = await dbs.CreateDbContextAsync(ct);
         if (throttle.RetryAfter(key) is { } wait)
@@ -38,7 +42,7 @@ public sealed class AccountService(IDbContextFactory<WranglerDb> dbs, SignInThro
 
         var account = await db.Users.FirstOrDefaultAsync(u => u.Name == name, ct);
         var verdict = Hasher.VerifyHashedPassword(account ?? new UserAccount { Name = name, PasswordHash = "" }, account?.PasswordHash ?? DummyHash, password);
-        if (account is null || account.Disabled || verdict == PasswordVerificationResult.Failed)
+        if (account is null || account.Disabled || tooLong || verdict == PasswordVerificationResult.Failed)
         {
             throttle.Failed(key);
             await AuditAsync(db, name, "auth.signin.failed", account is { Disabled: true } ? "account disabled" : "wrong name or password", address, ct);
@@ -56,32 +60,29 @@ public sealed class AccountService(IDbContextFactory<WranglerDb> dbs, SignInThro
         return new SignInResult(SignInOutcome.Succeeded, account);
     }
 
-    public async Task<UserView> CreateAsync(string name, string password, Role role, string actor, CancellationToken ct)
+    public async Task<UserView> CreateAsync(string? name, string? password, Role role, string actor, CancellationToken ct)
     {
-        name = name.Trim();
-        if (name.Length is 0 or > 100 || name.Any(char.IsControl))
+        if ((InputRules.NameProblem("name", name) ?? InputRules.PasswordProblem("password", password)) is { } problem)
         {
-            throw new AuthRefusedException("a name is 1 to 100 printable characters");
+            throw new AuthRefusedException(problem);
         }
 
+        name = name!.Trim();
         if (!Enum.IsDefined(role))
         {
-            throw new AuthRefusedException("a role is viewer, operator or admin");
+            throw new AuthRefusedException("role must be viewer, operator or admin");
         }
 
-        if (password.Length < MinPasswordLength)
-        {
-            throw new AuthRefusedException($"a password has at least {MinPasswordLength} characters");
-        }
-
+        // Unique without regard to case: "ADMIN" beside "admin" reads as the same person in the audit log.
+        var key = InputRules.NameKey(name);
         await using var db = await dbs.CreateDbContextAsync(ct);
-        if (await db.Users.AnyAsync(u => u.Name == name, ct))
+        if (await db.Users.Where(u => u.NameKey == key).Select(u => u.Name).FirstOrDefaultAsync(ct) is { } taken)
         {
-            throw new AuthRefusedException($"an account named '{name}' exists", 409);
+            throw new AuthRefusedException(taken == name ? $"name: an account named '{name}' exists" : $"name: '{name}' differs only in case from the account '{taken}'; names are unique without regard to case", 409);
         }
 
-        var account = new UserAccount { Name = name, PasswordHash = "", Role = role, CreatedAt = time.GetUtcNow() };
-        account.PasswordHash = Hasher.HashPassword(account, password);
+        var account = new UserAccount { Name = name, NameKey = key, PasswordHash = "", Role = role, CreatedAt = time.GetUtcNow() };
+        account.PasswordHash = Hasher.HashPassword(account, password!);
         db.Users.Add(account);
         db.AuditEvents.Add(new AuditEvent { At = time.GetUtcNow(), Actor = actor, Kind = "auth.user.create", Subject = $"user {name}", Detail = role.Name() });
         await db.SaveChangesAsync(ct);

@@ -12,6 +12,9 @@ public sealed class UserAccount
 
     // Last in the class: SQLite's ADD COLUMN appends, and the migration test compares with the model's column order.
     public DateTimeOffset? LastSignInAt { get; set; }
+
+    /// <summary><see cref="Input.InputRules.NameKey"/> of the name: unique, so names differ by more than case.</summary>
+    public string NameKey { get; set; } = "";
 }
 
 /// <summary>An API token for automation; only the SHA-256 of the secret is kept, so the database never holds a usable token.</summary>

@@ -20,17 +20,18 @@ public sealed class TokenService(IDbContextFactory<WranglerDb> dbs, IOptions<Aut
     // Writing on every request would turn each API read into a database write; a minute is precise enough for "last used".
     private static readonly TimeSpan LastUsedGranularity = TimeSpan.FromMinutes(1);
 
-    public async Task<(TokenView Token, string Secret)> CreateAsync(string name, Role role, string actor, CancellationToken ct)
+    /// <remarks>Token names need not be unique: a rotated token keeps its name, and the revoked one stays listed beside it.</remarks>
+    public async Task<(TokenView Token, string Secret)> CreateAsync(string? name, Role role, string actor, CancellationToken ct)
     {
-        name = name.Trim();
-        if (name.Length is 0 or > 100 || name.Any(char.IsControl))
+        if (Input.InputRules.NameProblem("name", name) is { } problem)
         {
-            throw new AuthRefusedException("a token name is 1 to 100 printable characters");
+            throw new AuthRefusedException(problem);
         }
 
+        name = name!.Trim();
         if (!Enum.IsDefined(role))
         {
-            throw new AuthRefusedException("a role is viewer, operator or admin");
+            throw new AuthRefusedException("role must be viewer, operator or admin");
         }
 
         var secret = Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -57,7 +57,8 @@ public sealed class TrustedProxy
     public ProxyIdentity? Read(string? user, IEnumerable<string?> groupHeaderValues)
     {
         user = user?.Trim();
-        if (string.IsNullOrEmpty(user) || user.Length > MaxUserLength || user.Any(char.IsControl))
+        // Control and format characters (U+202E) would let a header name impersonate someone in the audit log.
+        if (string.IsNullOrEmpty(user) || user.Length > MaxUserLength || user.Any(c => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format))
         {
             return null;
         }

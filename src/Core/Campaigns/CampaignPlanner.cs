@@ -79,6 +79,7 @@ public static class CampaignPlanner
             problems.Add($"approval {(int)policy.Approval} is not one of plan, wave, none");
         }
 
+        problems.AddRange(Input.CampaignLimits.Problems(request));
         return problems;
     }
 

@@ -32,6 +32,9 @@ public sealed class ScheduleRecord
 
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary><see cref="Input.InputRules.NameKey"/> of the name: unique, so two schedules differ by more than case. Last: SQLite appends columns.</summary>
+    public string NameKey { get; set; } = "";
 }
 
 /// <summary>A day on which no schedule fires (release freeze, holiday), in each schedule's own time zone.</summary>

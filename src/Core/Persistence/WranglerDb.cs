@@ -101,6 +101,7 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
         {
             e.ToTable("Users");
             e.HasIndex(x => x.Name).IsUnique();
+            e.HasIndex(x => x.NameKey).IsUnique();
             e.Property(x => x.Name).HasMaxLength(100);
         });
         b.Entity<Auth.ApiToken>(e =>
@@ -115,6 +116,7 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
         {
             e.ToTable("Schedules");
             e.HasIndex(x => x.Name).IsUnique();
+            e.HasIndex(x => x.NameKey).IsUnique();
             e.Property(x => x.Name).HasMaxLength(100);
             e.Property(x => x.Cron).HasMaxLength(200);
             e.Property(x => x.TimeZone).HasMaxLength(100);
@@ -148,6 +150,31 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
             e.HasKey(x => x.CampaignId);
             e.Property(x => x.CampaignId).ValueGeneratedNever();
         });
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        RevealAuditText();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        RevealAuditText();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    // The audit log records what a stranger typed (a failed sign-in's name, a proxy's header) as well as what was
+    // checked: invisible and control characters are stored as visible [U+XXXX], so "\u202enimda" can never read as
+    // "admin" on the audit page, in the CSV or in the API (docs/hardening.md).
+    private void RevealAuditText()
+    {
+        foreach (var e in ChangeTracker.Entries<AuditEvent>().Where(x => x.State == EntityState.Added).Select(x => x.Entity))
+        {
+            e.Actor = Input.InputRules.Reveal(e.Actor);
+            e.Subject = Input.InputRules.Reveal(e.Subject);
+            e.Detail = e.Detail is null ? null : Input.InputRules.Reveal(e.Detail, keepLineBreaks: true);
+        }
     }
 
     private sealed class UtcTicksConverter() : ValueConverter<DateTimeOffset, long>(

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Quartz;
 using Quartz.Impl.Calendar;
 using Wrangler.Core.Campaigns;
+using Wrangler.Core.Input;
 
 namespace Wrangler.Core.Scheduling;
 
@@ -13,27 +14,43 @@ public static class ScheduleRules
 {
     public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(7);
 
-    public static IReadOnlyList<string> Validate(ScheduleSpec spec)
+    /// <summary>Longer than any cron a person writes; the limit keeps a pasted megabyte out of the parser and the reply.</summary>
+    public const int MaxCron = 200;
+
+    /// <summary>
+    /// Fires closer together than this are refused (<c>Wrangler:Scheduling:MinInterval</c>): a campaign every second is
+    /// a typo in the seconds field, and each fire writes a campaign and audit rows.
+    /// </summary>
+    public static readonly TimeSpan DefaultMinInterval = TimeSpan.FromMinutes(5);
+
+    public static IReadOnlyList<string> Validate(ScheduleSpec spec, TimeSpan? minInterval = null)
     {
         var problems = new List<string>();
-        var name = spec.Name?.Trim() ?? "";
-        if (name.Length == 0)
+        if (InputRules.NameProblem("name", spec.Name) is { } name)
         {
-            problems.Add("name is required");
-        }
-        else if (name.Length > 100 || name.Any(char.IsControl))
-        {
-            problems.Add("name must be at most 100 characters, without control characters");
+            problems.Add(name);
         }
 
-        if (CronProblem(spec.Cron) is { } cron)
+        if (InputRules.ReasonProblem("reason", spec.Reason) is { } reason)
+        {
+            problems.Add(reason);
+        }
+
+        var cron = CronProblem(spec.Cron);
+        if (cron is not null)
         {
             problems.Add(cron);
         }
 
-        if (ZoneProblem(spec.TimeZone) is { } zone)
+        var zone = ZoneProblem(spec.TimeZone);
+        if (zone is not null)
         {
             problems.Add(zone);
+        }
+
+        if (cron is null && zone is null && IntervalProblem(spec.Cron, spec.TimeZone, minInterval ?? DefaultMinInterval) is { } interval)
+        {
+            problems.Add(interval);
         }
 
         if (spec.Window < TimeSpan.FromSeconds(1) || spec.Window > MaxWindow)
@@ -46,12 +63,18 @@ public static class ScheduleRules
             problems.Add("misfire must be runLate or skip");
         }
 
+        if (spec.Policy is { } p && !Enum.IsDefined(p.Approval))
+        {
+            // Overridden below (a schedule's campaigns are pre-approved), but a value that means nothing is still refused.
+            problems.Add($"policy.approval {(int)p.Approval} is not one of plan, wave, none (a schedule's campaigns always run with none)");
+        }
+
         var request = ToRequest(spec);
         problems.AddRange(CampaignPlanner.Validate(request));
         if (request.Selector is { } s && CampaignPlanner.IsEmpty(s))
         {
             // Unattended and pre-approved: "everything" must be said by naming roles, buckets or datacentres.
-            problems.Add("an unattended schedule must select masters by name, role, bucket or datacentre");
+            problems.Add("selector: an unattended schedule must select masters by name, role, bucket or datacentre");
         }
 
         return problems;
@@ -67,6 +90,11 @@ public static class ScheduleRules
         if (string.IsNullOrWhiteSpace(cron))
         {
             return "cron is required (Quartz format: second minute hour day-of-month month day-of-week, e.g. \"0 0 22 ? * SUN\")";
+        }
+
+        if (cron.Length > MaxCron)
+        {
+            return $"cron must be at most {MaxCron} characters (was {cron.Length})";
         }
 
         try
@@ -88,11 +116,41 @@ public static class ScheduleRules
         }
     }
 
+    /// <summary>
+    /// The closest two of the cron's first fire times: enough to catch a wildcard seconds or minutes field, and a
+    /// burst of listed seconds, without walking a whole year.
+    /// </summary>
+    public static string? IntervalProblem(string cron, string zone, TimeSpan minInterval)
+    {
+        var expr = Cron(cron, zone);
+        DateTimeOffset? previous = null;
+        var closest = TimeSpan.MaxValue;
+        var t = expr.GetNextValidTimeAfter(DateTimeOffset.UnixEpoch);
+        for (var i = 0; i < 50 && t is { } at; i++, t = expr.GetNextValidTimeAfter(at))
+        {
+            if (previous is { } p && at - p < closest)
+            {
+                closest = at - p;
+            }
+
+            previous = at;
+        }
+
+        return closest < minInterval
+            ? $"cron \"{cron.Trim()}\" fires {closest:c} apart; schedules may fire at most once every {minInterval:c} (Wrangler:Scheduling:MinInterval)"
+            : null;
+    }
+
     public static string? ZoneProblem(string? zone)
     {
         if (string.IsNullOrWhiteSpace(zone))
         {
             return "time zone is required (an IANA id such as America/Los_Angeles or UTC)";
+        }
+
+        if (zone.Length > 100)
+        {
+            return $"time zone must be at most 100 characters (was {zone.Length})";
         }
 
         try

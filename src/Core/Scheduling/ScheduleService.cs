@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
 using Wrangler.Core.Campaigns;
+using Wrangler.Core.Input;
 using Wrangler.Core.Integrations;
 using Wrangler.Core.Persistence;
 
@@ -32,9 +33,14 @@ public sealed class ScheduleService(
     public SchedulePreview Preview(string? cron, string? zone, int count = 5)
     {
         var problems = new[] { ScheduleRules.CronProblem(cron), ScheduleRules.ZoneProblem(zone) }.OfType<string>().ToImmutableArray();
+        if (problems.Length == 0 && ScheduleRules.IntervalProblem(cron!, zone!, options.Value.MinInterval) is { } interval)
+        {
+            problems = [interval];
+        }
+
         if (problems.Length > 0)
         {
-            return new SchedulePreview(cron is null ? "" : CronText.Describe(cron), [], problems);
+            return new SchedulePreview(cron is null || cron.Length > ScheduleRules.MaxCron ? "" : CronText.Describe(cron), [], problems);
         }
 
         List<DateOnly> excluded;
@@ -81,6 +87,7 @@ public sealed class ScheduleService(
             var r = new ScheduleRecord
             {
                 Name = spec.Name,
+                NameKey = InputRules.NameKey(spec.Name),
                 Kind = spec.Kind,
                 RequestJson = JsonSerializer.Serialize(ScheduleRules.ToRequest(spec), CampaignService.Json),
                 Cron = spec.Cron,
@@ -116,6 +123,7 @@ public sealed class ScheduleService(
             await RefuseDuplicateAsync(db, spec.Name, id, ct);
             var before = Describe(r);
             r.Name = spec.Name;
+            r.NameKey = InputRules.NameKey(spec.Name);
             r.Kind = spec.Kind;
             r.RequestJson = JsonSerializer.Serialize(ScheduleRules.ToRequest(spec), CampaignService.Json);
             r.Cron = spec.Cron;
@@ -315,9 +323,9 @@ public sealed class ScheduleService(
     public async Task AddExcludedDateAsync(DateOnly date, string? reason, string actor, CancellationToken ct)
     {
         var why = reason?.Trim() ?? "";
-        if (why.Length == 0 || why.Length > 200 || why.Any(char.IsControl))
+        if (InputRules.ReasonProblem("reason", why, required: true, max: 200) is { } problem)
         {
-            throw new ScheduleRefusedException("reason is required (at most 200 characters), e.g. \"release freeze\"");
+            throw new ScheduleRefusedException($"{problem}, e.g. \"release freeze\"");
         }
 
         await ChangeDatesAsync(actor, async db =>
@@ -469,9 +477,9 @@ public sealed class ScheduleService(
 
     private static CronTriggerMisfireInstruction Instruction(MisfirePolicy p) => p == MisfirePolicy.Skip ? CronTriggerMisfireInstruction.DoNothing : CronTriggerMisfireInstruction.FireAndProceed;
 
-    private static ScheduleSpec Checked(ScheduleSpec spec)
+    private ScheduleSpec Checked(ScheduleSpec spec)
     {
-        var problems = ScheduleRules.Validate(spec);
+        var problems = ScheduleRules.Validate(spec, options.Value.MinInterval);
         if (problems.Count > 0)
         {
             throw new ScheduleRefusedException(string.Join("; ", problems));
@@ -482,9 +490,12 @@ public sealed class ScheduleService(
 
     private static async Task RefuseDuplicateAsync(WranglerDb db, string name, long? id, CancellationToken ct)
     {
-        if (await db.Schedules.AnyAsync(s => s.Name == name && s.Id != id, ct))
+        var key = InputRules.NameKey(name);
+        if (await db.Schedules.Where(s => s.NameKey == key && s.Id != id).Select(s => s.Name).FirstOrDefaultAsync(ct) is { } taken)
         {
-            throw new ScheduleRefusedException($"a schedule named \"{name}\" already exists", 409);
+            throw new ScheduleRefusedException(taken == name
+                ? $"name: a schedule named \"{name}\" already exists"
+                : $"name: \"{name}\" differs only in case from the schedule \"{taken}\"; names are unique without regard to case", 409);
         }
     }
 

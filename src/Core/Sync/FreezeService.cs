@@ -15,7 +15,7 @@ public sealed class SyncRefusedException(string message, int statusCode = 409) :
 /// </summary>
 public sealed class FreezeService(IDbContextFactory<WranglerDb> dbs, TimeProvider time)
 {
-    public const int MaxReason = 500;
+    public const int MaxReason = Input.InputRules.MaxReason;
 
     private readonly SemaphoreSlim gate = new(1, 1);
     private FreezeView? current;
@@ -112,7 +112,7 @@ public sealed class FreezeService(IDbContextFactory<WranglerDb> dbs, TimeProvide
             throw new SyncRefusedException(missing, 400);
         }
 
-        return why.Length > MaxReason ? throw new SyncRefusedException($"the reason is longer than {MaxReason} characters", 400) : why;
+        return Input.InputRules.ReasonProblem("reason", why) is { } problem ? throw new SyncRefusedException(problem, 400) : why;
     }
 
     private static FreezeView View(FreezeRecord r) => new(r.Id, r.SetBy, r.Reason, r.SetAt);

@@ -68,7 +68,9 @@ public static class CampaignsApi
         foreach (var (verb, command) in new[] { ("approve", CampaignCommand.Approve), ("pause", CampaignCommand.Pause), ("resume", CampaignCommand.Resume), ("abort", CampaignCommand.Abort) })
         {
             g.MapPost($"/{{id:long}}/{verb}", async (long id, ActionDto? body, CampaignService campaigns, ClaimsPrincipal user, CancellationToken ct) =>
-                    await RunAsync(async () => Results.Ok(CampaignDto.From(await campaigns.CommandAsync(id, command, Actor(user), body?.Reason, ct)))))
+                    Core.Input.InputRules.ReasonProblem("reason", body?.Reason) is { } problem
+                        ? Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: problem)
+                        : await RunAsync(async () => Results.Ok(CampaignDto.From(await campaigns.CommandAsync(id, command, Actor(user), body?.Reason?.Trim() is { Length: > 0 } r ? r : null, ct)))))
                 .RequireAuthorization(Roles.Operator)
                 .WithSummary($"{verb} the campaign");
         }

@@ -80,7 +80,7 @@ public static class SchedulesApi
     private static DateOnly ParseDate(string? text) =>
         DateOnly.TryParseExact(text?.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
             ? d
-            : throw new ScheduleRefusedException($"date \"{text}\" is not a date in the form yyyy-MM-dd");
+            : throw new ScheduleRefusedException($"date \"{(text?.Length > 40 ? text[..40] + "…" : text)}\" is not a date in the form yyyy-MM-dd");
 
     private static string Actor(ClaimsPrincipal user) => user.Identity?.IsAuthenticated == true ? user.Identity.Name ?? "unknown" : "anonymous";
 

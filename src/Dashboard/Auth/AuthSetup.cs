@@ -47,13 +47,15 @@ public static class AuthSetup
     }
 
     /// <summary>
-    /// Bearer when the caller sends an Authorization header. API writes never accept the cookie: a cross-site
+    /// Bearer when the caller sends an Authorization header, and always on the hub. API writes never accept the cookie: a cross-site
     /// page cannot attach a bearer token, so a forged form or fetch cannot act with a signed-in person's session.
     /// A trusted proxy's user counts like a cookie (the proxy adds its headers to a forged request too), so not for API writes either.
     /// </summary>
     private static string SelectScheme(HttpContext ctx)
     {
-        if (ctx.Request.Headers.Authorization.Count > 0 || HubToken(ctx.Request) is not null)
+        // The hub is bearer only (docs/hub.md): a WebSocket is not bound by CORS, so a page on another origin (another
+        // port of the same host is same-site, so SameSite=Strict does not stop it) could open it with a signed-in cookie.
+        if (ctx.Request.Headers.Authorization.Count > 0 || HubToken(ctx.Request) is not null || ctx.Request.Path.StartsWithSegments("/hubs"))
         {
             return BearerHandler.SchemeName;
         }

@@ -74,9 +74,10 @@ public static class LoginEndpoints
         return app;
     }
 
-    // Only paths on this site: "//evil.example" and "/\evil.example" are other sites to a browser.
-    private static bool IsLocal(string? url) =>
-        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || url[1] is not ('/' or '\\'));
+    // Only paths on this site: "//evil.example" and "/\evil.example" are other sites to a browser, and browsers drop a tab
+    // or newline inside a URL, so "/\t/evil.example" is one too (LocalRedirect refused it with a 500 before this check).
+    public static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || url[1] is not ('/' or '\\')) && !url.Any(char.IsControl);
 
     private static IResult Page(HttpContext ctx, IAntiforgery antiforgery, string? returnUrl, string? error, int status, string? name = null)
     {

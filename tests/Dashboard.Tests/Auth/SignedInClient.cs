@@ -11,7 +11,7 @@ public sealed partial class SignedInClient(AppHost host) : IDisposable
 
     public HttpClient Client => client ??= new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = host.BaseAddress };
 
-    public async Task<HttpResponseMessage> PostLoginAsync(string name, string password)
+    public async Task<HttpResponseMessage> PostLoginAsync(string name, string password, string returnUrl = "/")
     {
         var form = await Client.GetStringAsync("/login");
         var token = AntiforgeryField().Match(form);
@@ -21,7 +21,7 @@ public sealed partial class SignedInClient(AppHost host) : IDisposable
             [WebUtility.HtmlDecode(token.Groups[1].Value)] = WebUtility.HtmlDecode(token.Groups[2].Value),
             ["name"] = name,
             ["password"] = password,
-            ["returnUrl"] = "/",
+            ["returnUrl"] = returnUrl,
         }));
     }
 
