@@ -25,6 +25,7 @@ public sealed class WorkerTracker(
     ILogger<WorkerTracker> logger) : BackgroundService
 {
     private static readonly TimeSpan StreamRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan StreamsUpPoll = TimeSpan.FromSeconds(60);
 
     private readonly Lock gate = new();
     private readonly Dictionary<string, Feed> feeds = new(StringComparer.Ordinal);
@@ -256,7 +257,9 @@ public sealed class WorkerTracker(
             await ResyncAsync(f, api, ct).ConfigureAwait(false);
             try
             {
-                await f.Resync.WaitAsync(wrangler.Value.PollInterval, ct).ConfigureAwait(false);
+                // With both streams up the read only guards against a lost event; without them it is the only source.
+                var interval = Volatile.Read(ref f.StreamsUp) >= 2 ? Max(wrangler.Value.PollInterval, StreamsUpPoll) : wrangler.Value.PollInterval;
+                await f.Resync.WaitAsync(interval, ct).ConfigureAwait(false);
                 // Several requests in a burst (a stream reconnecting, a control action) need one read.
                 while (f.Resync.CurrentCount > 0)
                 {
@@ -276,6 +279,7 @@ public sealed class WorkerTracker(
     {
         while (!ct.IsCancellationRequested)
         {
+            var up = false;
             try
             {
                 await foreach (var e in api.ListenAsync(path, ct).ConfigureAwait(false))
@@ -283,6 +287,12 @@ public sealed class WorkerTracker(
                     if (e.Key is ["handshake"])
                     {
                         // Events between the last REST read and this subscription are lost: read again.
+                        if (!up)
+                        {
+                            up = true;
+                            Interlocked.Increment(ref f.StreamsUp);
+                        }
+
                         f.Resync.Release();
                         continue;
                     }
@@ -301,6 +311,14 @@ public sealed class WorkerTracker(
             catch (Exception ex)
             {
                 logger.LogDebug(ex, "event stream {Path} of {Master} dropped", path, f.Info.Name);
+            }
+
+            finally
+            {
+                if (up)
+                {
+                    Interlocked.Decrement(ref f.StreamsUp);
+                }
             }
 
             // A closed stream is how a dying master says so (BUILDBOT.md §10): read its state now.
@@ -654,6 +672,8 @@ public sealed class WorkerTracker(
         return view with { Liveness = liveness, LivenessDetail = detail };
     }
 
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
     private static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
     private static BuildRef RefLocked(Feed f, BuildbotBuild b) => new(
@@ -673,6 +693,9 @@ public sealed class WorkerTracker(
         public Task Loop { get; set; } = Task.CompletedTask;
         public SemaphoreSlim Resync { get; } = new(0);
         public bool Reachable { get; set; }
+
+        /// <summary>Event streams currently open (0 to 2).</summary>
+        public int StreamsUp;
         public int? OwnId { get; set; }
         public Dictionary<string, BuildbotWorker> Workers { get; } = new(StringComparer.Ordinal);
         public Dictionary<int, string> WorkerNames { get; } = [];

@@ -7,12 +7,15 @@ namespace Wrangler.Dashboard.Tests.Workers;
 
 /// <summary>
 /// A real 2-master lab (2 buildbot-worker processes each) and the real app watching it. The REST poll is slow on
-/// purpose (15 s), so anything seen within 2 s came from the masters' event streams. MissingAfter is 3 s.
+/// purpose (15 s), so anything seen within 2 s came from the masters' event streams. MissingAfter is 3 s; a worker's pool is its master's name.
 /// The database outlives the app, so a test can restart Wrangler on it.
 /// </summary>
 public sealed class WorkersLabFixture : IAsyncLifetime
 {
     public static readonly TimeSpan MissingAfter = TimeSpan.FromSeconds(3);
+
+    /// <summary>Lab workers are named "{master}-w{n}": one pool per master.</summary>
+    public const string PoolPattern = @"^(.+)-w\d+$";
 
     private readonly string dataDir = Directory.CreateTempSubdirectory("wrangler-workers-").FullName;
     private LabFleet? lab;
@@ -42,6 +45,7 @@ public sealed class WorkersLabFixture : IAsyncLifetime
             .. FleetLabFixture.SettingsArgs(Lab.SettingsPath),
             "--Wrangler:PollInterval=00:00:15",
             $"--Wrangler:Workers:MissingAfter={MissingAfter:c}",
+            $"--Wrangler:Workers:PoolPattern={PoolPattern}",
             $"--Wrangler:Database={Path.Combine(dataDir, "wrangler.db")}",
         ]);
         foreach (var w in Lab.Masters.SelectMany(m => m.Workers))
