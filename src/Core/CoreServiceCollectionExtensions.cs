@@ -13,6 +13,7 @@ using Wrangler.Core.Persistence;
 using Wrangler.Core.Remote;
 using Wrangler.Core.Scheduling;
 using Wrangler.Core.Sync;
+using Wrangler.Core.Workers;
 
 namespace Wrangler.Core;
 
@@ -59,6 +60,7 @@ public static class CoreServiceCollectionExtensions
 
         services.AddWranglerScheduling(configuration, databasePath);
         services.AddWranglerSync(configuration, contentRoot);
+        services.AddWranglerWorkers(configuration);
         return services;
     }
 
