@@ -16,6 +16,7 @@ var rows = new List<Row>();
 await using (var lab = await LabFleet.StartAsync(new LabOptions { Masters = masterCount, WorkersPerMaster = 1, SshOnWholeLoopback = true, StartTimeout = TimeSpan.FromMinutes(4) }))
 {
     rows.AddRange(await new FleetRefresh(lab, runs).RunAsync());
+    rows.AddRange(await new Detection(lab, quick ? 1 : int.Parse(Arg("--trials", "20"), CultureInfo.InvariantCulture)).RunAsync());
 }
 
 rows.AddRange(await new Scale(int.Parse(Arg("--scale-masters", "1000"), CultureInfo.InvariantCulture), quick ? TimeSpan.FromSeconds(10) : TimeSpan.FromMinutes(2)).RunAsync());

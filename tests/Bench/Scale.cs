@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Wrangler.Bench;
@@ -13,8 +10,6 @@ namespace Wrangler.Bench;
 /// </summary>
 internal sealed class Scale(int masters, TimeSpan duration)
 {
-    private const string Token = "bench-bootstrap-token-0123456789";
-
     public async Task<IReadOnlyList<Row>> RunAsync()
     {
         var rows = new List<Row>();
@@ -30,97 +25,33 @@ internal sealed class Scale(int masters, TimeSpan duration)
 
     private async Task<(List<double> Rss, List<double> Cpu, int Polled)> OnceAsync(string serverGc)
     {
-        var dir = Directory.CreateTempSubdirectory("wrb-scale-").FullName;
-        var port = FreePort();
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = DashboardDir };
-        foreach (var a in new[]
-                 {
-                     Path.Combine(DashboardDir, "Wrangler.Dashboard.dll"), "--urls", $"http://127.0.0.1:{port}", $"--Wrangler:Database={Path.Combine(dir, "wrangler.db")}",
-                     $"--Wrangler:Auth:BootstrapToken={Token}", "--Wrangler:Demo:Seed=42", $"--Wrangler:Demo:Masters={masters}", "--Wrangler:PollInterval=00:00:15",
-                     "--Logging:LogLevel:Default=Warning",
-                 })
+        await using var app = AppProcess.Start(
+            ["--Wrangler:Demo:Seed=42", $"--Wrangler:Demo:Masters={masters}", "--Wrangler:PollInterval=00:00:15"],
+            new Dictionary<string, string> { ["DOTNET_gcServer"] = serverGc });
+        var polled = 0;
+
+        // Warm-up: until every master has been polled once, so start-up is not counted. The demo's flaky masters may
+        // be unreachable right now: 99 % of the enabled ones is warm.
+        await app.UntilAsync("/api/v1/masters", list =>
         {
-            psi.ArgumentList.Add(a);
+            polled = list.EnumerateArray().Count(m => m.TryGetProperty("lastPolledAt", out var p) && p.ValueKind == JsonValueKind.String);
+            return list.GetArrayLength() == masters && polled >= list.EnumerateArray().Count(m => m.GetProperty("enabled").GetBoolean()) * 0.99;
+        }, "every demo master polled once", TimeSpan.FromMinutes(2));
+
+        var rss = new List<double>();
+        var cpu = new List<double>();
+        var (ticks, at) = (CpuTicks(app.Pid), Stopwatch.GetTimestamp());
+        var measured = Stopwatch.StartNew();
+        while (measured.Elapsed < duration)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, duration.TotalSeconds)));
+            var (t, now) = (CpuTicks(app.Pid), Stopwatch.GetTimestamp());
+            cpu.Add((t - ticks) / 100.0 / Stopwatch.GetElapsedTime(at, now).TotalSeconds * 100);
+            (ticks, at) = (t, now);
+            rss.Add(RssKb(app.Pid) / 1024.0);
         }
 
-        psi.Environment["DOTNET_gcServer"] = serverGc;
-        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        using var app = Process.Start(psi) ?? throw new InvalidOperationException("cannot start Wrangler");
-        _ = app.StandardOutput.ReadToEndAsync();
-        _ = app.StandardError.ReadToEndAsync();
-        try
-        {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-            var polled = 0;
-            var warm = Stopwatch.StartNew();
-
-            // Warm-up: until every master has been polled once (or a minute), so start-up is not counted.
-            while (warm.Elapsed < TimeSpan.FromMinutes(1))
-            {
-                await Task.Delay(1000);
-                if (app.HasExited)
-                {
-                    throw new InvalidOperationException($"Wrangler exited with {app.ExitCode} during the scale run");
-                }
-
-                try
-                {
-                    var list = await http.GetFromJsonAsync<JsonElement[]>("/api/v1/masters") ?? [];
-                    polled = list.Count(m => m.TryGetProperty("lastPolledAt", out var p) && p.ValueKind == JsonValueKind.String);
-                    // The demo's flaky masters may be unreachable right now: 99 % of the enabled ones is warm.
-                    if (list.Length == masters && polled >= list.Count(m => m.GetProperty("enabled").GetBoolean()) * 0.99)
-                    {
-                        break;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // not listening yet
-                }
-            }
-
-            var rss = new List<double>();
-            var cpu = new List<double>();
-            var (ticks, at) = (CpuTicks(app.Id), Stopwatch.GetTimestamp());
-            var measured = Stopwatch.StartNew();
-            while (measured.Elapsed < duration)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, duration.TotalSeconds)));
-                var (t, now) = (CpuTicks(app.Id), Stopwatch.GetTimestamp());
-                cpu.Add((t - ticks) / 100.0 / Stopwatch.GetElapsedTime(at, now).TotalSeconds * 100);
-                (ticks, at) = (t, now);
-                rss.Add(RssKb(app.Id) / 1024.0);
-            }
-
-            return (rss, cpu, polled);
-        }
-        finally
-        {
-            app.Kill(entireProcessTree: true);
-            await app.WaitForExitAsync();
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    private static string DashboardDir
-    {
-        get
-        {
-            // Bench.csproj builds the Dashboard first, in the same configuration.
-            var bench = new DirectoryInfo(AppContext.BaseDirectory);
-            var config = bench.Parent!.Name;
-            var root = bench.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-            var dir = Path.Combine(root, "src", "Dashboard", "bin", config, bench.Name);
-            return File.Exists(Path.Combine(dir, "Wrangler.Dashboard.dll")) ? dir : throw new InvalidOperationException($"no Wrangler.Dashboard.dll in {dir}");
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+        return (rss, cpu, polled);
     }
 
     private static long CpuTicks(int pid)
