@@ -50,7 +50,9 @@ public sealed class WorkerTracker(
         var now = time.GetUtcNow();
         lock (gate)
         {
-            return [.. Names().Order(StringComparer.Ordinal).Select(n => ViewLocked(n, now))];
+            // Running builds are indexed once here, not searched per worker: a fleet has thousands of both.
+            var running = RunningLocked();
+            return [.. Names().Order(StringComparer.Ordinal).Select(n => ViewLocked(n, now, running))];
         }
     }
 
@@ -59,7 +61,7 @@ public sealed class WorkerTracker(
         var now = time.GetUtcNow();
         lock (gate)
         {
-            return Names().Contains(name) ? ViewLocked(name, now) : null;
+            return Names().Contains(name) ? ViewLocked(name, now, RunningLocked()) : null;
         }
     }
 
@@ -628,7 +630,34 @@ public sealed class WorkerTracker(
             .Select(f => f.Info.Name)
             .Order(StringComparer.Ordinal)];
 
-    private WorkerView ViewLocked(string name, DateTimeOffset now)
+    private Dictionary<string, List<BuildRef>> RunningLocked()
+    {
+        var byWorker = new Dictionary<string, List<BuildRef>>(StringComparer.Ordinal);
+        foreach (var f in feeds.Values)
+        {
+            foreach (var b in f.Builds.Values)
+            {
+                if (!b.Complete && b.WorkerId is int id && f.WorkerNames.TryGetValue(id, out var name))
+                {
+                    if (!byWorker.TryGetValue(name, out var list))
+                    {
+                        byWorker[name] = list = [];
+                    }
+
+                    list.Add(RefLocked(f, b));
+                }
+            }
+        }
+
+        foreach (var list in byWorker.Values)
+        {
+            list.Sort((a, b) => Nullable.Compare(a.StartedAt, b.StartedAt));
+        }
+
+        return byWorker;
+    }
+
+    private WorkerView ViewLocked(string name, DateTimeOffset now, Dictionary<string, List<BuildRef>> runningByWorker)
     {
         var seen = feeds.Values.Where(f => f.Workers.ContainsKey(name)).ToList();
         var connected = ConnectedLocked(name);
@@ -636,9 +665,7 @@ public sealed class WorkerTracker(
             .Select(f => f.Info.Name).Order(StringComparer.Ordinal).ToList();
         var attached = seen.Where(f => connected.Contains(f.Info.Name)).Select(f => f.Workers[name]).ToList();
         var info = seen.Select(f => f.Workers[name]).FirstOrDefault(w => w.Version is not null) ?? seen[0].Workers[name];
-        var running = seen
-            .SelectMany(f => f.Builds.Values.Where(b => !b.Complete && b.WorkerId is int id && f.WorkerNames.GetValueOrDefault(id) == name).Select(b => RefLocked(f, b)))
-            .OrderBy(b => b.StartedAt).ToList();
+        var running = runningByWorker.TryGetValue(name, out var builds) ? builds : [];
         var r = records.GetValueOrDefault(name) ?? new WorkerRecord { Name = name, FirstSeenAt = now };
         var paused = attached.Any(w => w.Paused);
         var graceful = attached.Any(w => w.Graceful);
