@@ -89,6 +89,9 @@ public sealed partial class Fleet
             || m.Master.Hostname.Contains(search.Trim(), StringComparison.OrdinalIgnoreCase)
             || m.Master.Bucket.Contains(search.Trim(), StringComparison.OrdinalIgnoreCase));
 
+    private Task<IEnumerable<string>> SearchBuckets(string? text, CancellationToken cancel) =>
+        Task.FromResult<IEnumerable<string>>(string.IsNullOrWhiteSpace(text) ? Buckets : [.. Buckets.Where(b => b.Contains(text.Trim(), StringComparison.OrdinalIgnoreCase))]);
+
     private void ToggleState(MasterStatus s) => stateFilter = stateFilter == s ? null : s;
 
     private void ClearFilters()
