@@ -59,6 +59,9 @@ public sealed class CampaignPageAuthBrowserTests : IAsyncLifetime
         await Browser.Browser.WaitForInteractiveAsync(op);
         await Assertions.Expect(op.Locator("#approve")).ToBeVisibleAsync();
         await op.Locator("#abort").ClickAsync();
+        // Destructive: a dialog asks first (Controls/ConfirmDialog.razor).
+        await Assertions.Expect(op.Locator("#confirm-message")).ToContainTextAsync("Nothing new starts");
+        await op.Locator("#confirm-ok").ClickAsync();
         await Assertions.Expect(op.Locator("#campaign-state")).ToContainTextAsync("aborted", new() { IgnoreCase = true });
         var campaign = await host.Client.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
         Assert.Equal("aborted", campaign.GetProperty("state").GetString());
