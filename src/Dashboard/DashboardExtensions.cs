@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using Radzen;
+using MudBlazor.Services;
 using Wrangler.Core;
 using Wrangler.Core.Auth;
 using Wrangler.Dashboard.Api;
@@ -17,7 +17,7 @@ public static class DashboardExtensions
     public static IServiceCollection AddDashboard(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddRadzenComponents();
+        services.AddMudServices();
         services.AddDashboardAuth();
         services.AddOpenApi();
         services.AddApiProblems();

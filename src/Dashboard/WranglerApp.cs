@@ -12,7 +12,7 @@ public static class WranglerApp
             Args = args,
             ApplicationName = typeof(WranglerApp).Assembly.GetName().Name,
         });
-        // Static web assets (Radzen, site.css from the top-level wwwroot/ that src/Dashboard/wwwroot links to) also outside Development.
+        // Static web assets (MudBlazor, site.css from the top-level wwwroot/ that src/Dashboard/wwwroot links to) also outside Development.
         builder.WebHost.UseStaticWebAssets();
         // Request logging writes the whole URL, and the hub's access_token travels in the query string (browsers cannot set
         // WebSocket headers), so this one category stays at Warning whatever the configuration says.

@@ -28,6 +28,28 @@ public static class Display
         _ => "idle",
     };
 
+    /// <summary>The theme colour of a state, the same meaning as <see cref="Tone"/>.</summary>
+    public static MudBlazor.Color Color(MasterStatus s) => Tone(s) switch
+    {
+        "ok" => MudBlazor.Color.Success,
+        "progress" => MudBlazor.Color.Info,
+        "warn" => MudBlazor.Color.Warning,
+        "bad" => MudBlazor.Color.Error,
+        _ => MudBlazor.Color.Default,
+    };
+
+    /// <summary>Every state also has its own shape, so it never depends on telling red from green.</summary>
+    public static string Icon(MasterStatus s) => s switch
+    {
+        MasterStatus.Running => MudBlazor.Icons.Material.Filled.CheckCircle,
+        MasterStatus.Draining => MudBlazor.Icons.Material.Filled.HourglassBottom,
+        MasterStatus.Starting => MudBlazor.Icons.Material.Filled.PlayCircle,
+        MasterStatus.Reconfiguring => MudBlazor.Icons.Material.Filled.Sync,
+        MasterStatus.Stopped => MudBlazor.Icons.Material.Filled.StopCircle,
+        MasterStatus.Unreachable => MudBlazor.Icons.Material.Filled.CloudOff,
+        _ => MudBlazor.Icons.Material.Filled.Block,
+    };
+
     public static string Short(string? revision, int length = 12) => revision is null ? "—" : revision.Length > length ? revision[..length] : revision;
 
     public static string Ago(DateTimeOffset? at, DateTimeOffset now)

@@ -67,8 +67,9 @@ public sealed class AdminBrowserTests : IAsyncLifetime
 
         var row = page.Locator("tr[data-token='release-runner']");
         await row.Locator("[data-action='revoke']").ClickAsync();
-        await Assertions.Expect(row).ToContainTextAsync("Anything using it stops working at once");
-        await row.Locator("[data-action='confirm-revoke']").ClickAsync();
+        // Destructive: a dialog asks first (Controls/ConfirmDialog.razor).
+        await Assertions.Expect(page.Locator("#confirm-message")).ToContainTextAsync("Anything using it stops working at once");
+        await page.Locator("[data-action='confirm-revoke']").ClickAsync();
         await Assertions.Expect(row).ToContainTextAsync("revoked");
         using (var ci = host.NewClient(secret))
         {
@@ -109,6 +110,7 @@ public sealed class AdminBrowserTests : IAsyncLifetime
         await row.Locator("select").SelectOptionAsync("operator");
         await Assertions.Expect(page.Locator("#admin-notice")).ToContainTextAsync("is now operator");
         await row.Locator("[data-action='disable']").ClickAsync();
+        await page.Locator("[data-action='confirm-disable']").ClickAsync();
         await Assertions.Expect(row).ToContainTextAsync("disabled");
         // The admin's own row offers no way to lock themselves out.
         var mine = page.Locator($"tr[data-user='{AppHost.AdminName}']");

@@ -49,6 +49,7 @@ public sealed class TrustedProxyBrowserTests : IAsyncLifetime
         await Browser.Browser.WaitForInteractiveAsync(op);
         await Assertions.Expect(op.Locator("#signed-in-role")).ToHaveTextAsync("operator");
         await op.Locator("#abort").ClickAsync();
+        await op.Locator("#confirm-ok").ClickAsync();
         await Assertions.Expect(op.Locator("#campaign-state")).ToContainTextAsync("aborted", new() { IgnoreCase = true });
         var campaign = await host.Client.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
         Assert.Equal("aborted", campaign.GetProperty("state").GetString());

@@ -91,7 +91,9 @@ public sealed class FleetLabFixture : IAsyncLifetime
     };
 }
 
-[CollectionDefinition("fleet-lab")]
+// A lab runs alone, after every parallel collection (xunit.runner.json): two labs starting at once on 2 cores
+// blew the lab's start-up budget.
+[CollectionDefinition("fleet-lab", DisableParallelization = true)]
 public sealed class FleetLabCollection : ICollectionFixture<FleetLabFixture>
 {
 }

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Wrangler.Core.Persistence;
 using Microsoft.Extensions.Options;
 using Wrangler.Core;
 using Wrangler.Core.Fleet;
@@ -14,11 +16,18 @@ public sealed partial class Fleet
     private MasterStatus? stateFilter;
     private bool outOfSyncOnly;
     private string search = "";
+    private IReadOnlyList<FleetSlot>? strip;
+    private ITimer? stripTimer;
+
+    /// <summary>How far back the strip looks, and how many slots it is cut into (15 minutes each).</summary>
+    private static readonly TimeSpan StripWindow = TimeSpan.FromHours(24);
+    private const int StripSlots = 96;
 
     [Inject] public required IFleetMonitor Monitor { get; init; }
     [Inject] public required TimeProvider Time { get; init; }
     [Inject] public required IOptions<WranglerOptions> Options { get; init; }
     [Inject] public required Core.Sync.ProductionWatcher Sync { get; init; }
+    [Inject] public required IDbContextFactory<WranglerDb> Db { get; init; }
 
     private LiveFleet Live { get; set; } = null!;
     private DateTimeOffset Now => Time.GetUtcNow();
@@ -49,12 +58,34 @@ public sealed partial class Fleet
 
     private List<MasterState> Shown => [.. Live.Masters.Where(Matches)];
 
-    protected override void OnInitialized()
+    protected override async Task OnInitializedAsync()
     {
         Live = new LiveFleet(Monitor, Time);
         Live.Changed += OnChanged;
         Sync.Changed += OnSyncChanged;
+        await LoadStripAsync();
     }
+
+    private async Task LoadStripAsync()
+    {
+        var now = Now;
+        var intervals = await FleetHistory.LoadAsync(Db, now - StripWindow, now, CancellationToken.None);
+        strip = FleetHistory.Slots(intervals, Sync.Current.BehindSince, now - StripWindow, now, StripSlots);
+    }
+
+    // A minute is plenty for a 24-hour picture whose slots are 15 minutes wide.
+    private void OnStripTick(object? _) => _ = InvokeAsync(async () =>
+    {
+        try
+        {
+            await LoadStripAsync();
+            StateHasChanged();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The circuit went away during the reload.
+        }
+    });
 
     private void OnSyncChanged() => _ = OnChanged();
 
@@ -63,6 +94,7 @@ public sealed partial class Fleet
         if (firstRender)
         {
             Live.Start();
+            stripTimer = Time.CreateTimer(OnStripTick, null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         }
     }
 
@@ -88,6 +120,9 @@ public sealed partial class Fleet
             || m.Name.Contains(search.Trim(), StringComparison.OrdinalIgnoreCase)
             || m.Master.Hostname.Contains(search.Trim(), StringComparison.OrdinalIgnoreCase)
             || m.Master.Bucket.Contains(search.Trim(), StringComparison.OrdinalIgnoreCase));
+
+    private Task<IEnumerable<string>> SearchBuckets(string? text, CancellationToken cancel) =>
+        Task.FromResult<IEnumerable<string>>(string.IsNullOrWhiteSpace(text) ? Buckets : [.. Buckets.Where(b => b.Contains(text.Trim(), StringComparison.OrdinalIgnoreCase))]);
 
     private void ToggleState(MasterStatus s) => stateFilter = stateFilter == s ? null : s;
 
@@ -144,6 +179,10 @@ public sealed partial class Fleet
     {
         Live.Changed -= OnChanged;
         Sync.Changed -= OnSyncChanged;
+        if (stripTimer is not null)
+        {
+            await stripTimer.DisposeAsync();
+        }
         await Live.DisposeAsync();
     }
 }

@@ -1,0 +1,146 @@
+using Bunit.TestDoubles;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using Wrangler.Core.Auth;
+using Wrangler.Core.Campaigns;
+using Wrangler.Core.Fleet;
+using Wrangler.Core.Persistence;
+using Wrangler.Core.Tests.Campaigns;
+using Wrangler.Dashboard.Auth;
+using Wrangler.Dashboard.Components.Pages;
+
+namespace Wrangler.Components.Tests;
+
+/// <summary>
+/// The campaign page against a real CampaignService on a scratch database and a fleet of hand-built masters:
+/// which buttons each role sees, that a hostile reason stays text, and that abort asks first.
+/// (Moved here from the browser tests, Dashboard.Tests/Auth/CampaignPageAuthBrowserTests.cs.)
+/// </summary>
+public sealed class CampaignPageTests : ComponentTest
+{
+    private const string Hostile = "<script>window.pwned=1</script><b id=\"injected\">bold</b>";
+    private readonly string dir = Directory.CreateTempSubdirectory("wrangler-components-").FullName;
+    private BunitAuthorizationContext auth = null!;
+    private long id;
+
+    public override async Task InitializeAsync()
+    {
+        Ctx.Services.AddDbContextFactory<WranglerDb>(o => DatabaseSetup.Configure(o, Path.Combine(dir, "w.db")));
+        Ctx.Services.AddSingleton<IFleetMonitor>(new FakeFleetMonitor([FleetBuilder.Master("bm01-tests1-linux32"), FleetBuilder.Master("bm02-tests1-linux32")]));
+        Ctx.Services.AddSingleton<CampaignService>();
+        Ctx.Services.AddSingleton<StepOutputLog>();
+        Ctx.Services.AddScoped<UserAccess>();
+        auth = Ctx.AddAuthorization();
+        var services = Ctx.Services;
+        await using (var db = await services.GetRequiredService<IDbContextFactory<WranglerDb>>().CreateDbContextAsync())
+        {
+            await DatabaseSetup.MigrateAsync(db);
+        }
+
+        var created = await services.GetRequiredService<CampaignService>().CreateAsync(
+            new CampaignRequest(CampaignKind.GracefulRestart, FleetBuilder.Names("bm01-tests1-linux32"), new CampaignPolicy(), Hostile), "olive", CancellationToken.None);
+        id = created.Id;
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(dir, recursive: true);
+    }
+
+    private IRenderedComponent<Bunit.Rendering.ContainerFragment> RenderPage() => Ctx.Render(b =>
+    {
+        b.OpenComponent<MudPopoverProvider>(0);
+        b.CloseComponent();
+        b.OpenComponent<MudDialogProvider>(1);
+        b.CloseComponent();
+        b.OpenComponent<MudSnackbarProvider>(2);
+        b.CloseComponent();
+        b.OpenComponent<Campaign>(3);
+        b.AddAttribute(4, nameof(Campaign.Id), id);
+        b.CloseComponent();
+    });
+
+    private void SignIn(string name, params string[] policies)
+    {
+        auth.SetAuthorized(name);
+        auth.SetPolicies(policies);
+    }
+
+    [Fact]
+    public void A_viewer_sees_the_campaign_without_action_buttons_and_a_hostile_reason_as_text()
+    {
+        SignIn("vera-viewer", Roles.Viewer);
+
+        var page = RenderPage();
+
+        page.WaitForAssertion(() => Assert.Contains("graceful restart", page.Find("#campaign-title").TextContent, StringComparison.Ordinal));
+        Assert.Empty(page.FindAll("#campaign-actions button, [data-action]"));
+        Assert.Equal($"Reason: {Hostile}", page.Find(".wr-reason").TextContent.Trim());
+        Assert.Empty(page.FindAll("#injected"));
+        Assert.Empty(page.FindAll("script"));
+        Assert.Equal("AwaitingApproval", page.Find("#campaign-state [data-state]").GetAttribute("data-state"));
+    }
+
+    [Fact]
+    public void An_operator_sees_approve_and_abort_and_abort_asks_before_it_acts()
+    {
+        SignIn("olive-operator", Roles.Viewer, Roles.Operator);
+
+        var page = RenderPage();
+
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("#approve")));
+        Assert.Contains("Approve plan", page.Find("#approve").TextContent, StringComparison.Ordinal);
+        Assert.Empty(page.FindAll("#pause"));
+
+        page.Find("#abort").Click();
+        page.WaitForAssertion(() => Assert.Contains("Nothing new starts", page.Find("#confirm-message").TextContent, StringComparison.Ordinal));
+        page.Find("#confirm-cancel").Click();
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("#confirm-message")));
+        Assert.Equal("AwaitingApproval", page.Find("#campaign-state [data-state]").GetAttribute("data-state"));
+
+        page.Find("#abort").Click();
+        page.WaitForAssertion(() => page.Find("#confirm-ok").Click());
+        page.WaitForAssertion(() => Assert.Equal("Aborted", page.Find("#campaign-state [data-state]").GetAttribute("data-state")));
+        Assert.Empty(page.FindAll("#abort"));
+        page.WaitForAssertion(() => Assert.Contains($"Campaign #{id}: Aborted", page.Markup, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_viewer_who_invokes_the_handler_anyway_is_refused_and_nothing_changes()
+    {
+        // The button is hidden for a viewer; render as operator, then lose the role before clicking, as a stale circuit would.
+        SignIn("olive-operator", Roles.Viewer, Roles.Operator);
+        var page = RenderPage();
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("#approve")));
+
+        auth.SetPolicies(Roles.Viewer);
+        page.Find("#approve").Click();
+
+        page.WaitForAssertion(() => Assert.Equal("Only operators may do this.", page.Find("#action-error").TextContent.Trim()));
+        var campaign = await Ctx.Services.GetRequiredService<CampaignService>().GetAsync(id, CancellationToken.None);
+        Assert.Equal(CampaignState.AwaitingApproval, campaign!.State);
+    }
+
+    [Fact]
+    public void A_viewer_may_look_at_a_plan_but_not_create_it_and_an_operator_may()
+    {
+        SignIn("vera-viewer", Roles.Viewer);
+        var viewer = Ctx.Render<CampaignNew>();
+        viewer.Find("#names").Input("bm01-tests1-linux32");
+        viewer.WaitForAssertion(() => Assert.Contains("1 master(s)", viewer.Find("#plan-summary").TextContent, StringComparison.Ordinal));
+        Assert.NotNull(viewer.Find("#plan-capacity"));
+        Assert.NotNull(viewer.Find("#create-not-allowed"));
+        Assert.Empty(viewer.FindAll("#create"));
+
+        SignIn("olive-operator", Roles.Viewer, Roles.Operator);
+        var op = Ctx.Render<CampaignNew>();
+        Assert.True(op.Find("#create").HasAttribute("disabled"), "nothing picked yet, nothing to create");
+        op.Find("#names").Input("bm01-tests1-linux32");
+        op.WaitForAssertion(() => Assert.False(op.Find("#create").HasAttribute("disabled")));
+        Assert.Empty(op.FindAll("#create-not-allowed"));
+    }
+}
