@@ -114,6 +114,44 @@ public sealed class CampaignLabFixture : IAsyncLifetime
         throw new Xunit.Sdk.XunitException($"{name}: {what} not seen within {within}; last: {last}");
     }
 
+    /// <summary>
+    /// Releases each held build once its master's drain is under way in campaign <paramref name="id"/> (the clean
+    /// shutdown asked for and waiting), so the drain really waits for a build however slow the steps before it were.
+    /// Once the campaign is over, whatever is still held is released.
+    /// </summary>
+    public async Task ReleaseWhenDrainingAsync(long id, IReadOnlyList<HeldBuild> held, CancellationToken ct)
+    {
+        try
+        {
+            while (held.Any(h => !h.Released))
+            {
+                var c = await CampaignAsync(id);
+                if (State(c) is "succeeded" or "failed" or "parked" or "aborted")
+                {
+                    break;
+                }
+
+                foreach (var h in held.Where(h => !h.Released))
+                {
+                    var drain = Step(Master(c, h.Master.Name), "drain");
+                    if (drain.GetProperty("detail").GetString()?.StartsWith("draining for", StringComparison.Ordinal) == true)
+                    {
+                        h.Release();
+                    }
+                }
+
+                await Task.Delay(300, ct);
+            }
+        }
+        finally
+        {
+            foreach (var h in held)
+            {
+                h.Release();
+            }
+        }
+    }
+
     public static JsonElement Master(JsonElement campaign, string name) =>
         campaign.GetProperty("masters").EnumerateArray().Single(m => m.GetProperty("name").GetString() == name);
 

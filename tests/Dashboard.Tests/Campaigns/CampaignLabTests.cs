@@ -24,22 +24,42 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
         Assert.Equal("awaitingApproval", State(created));
         Assert.Equal(3, created.GetProperty("waves").GetArrayLength());
 
-        // Busy masters: a build on each, longer than the time it takes to approve.
-        var builds = new List<(Lab.LabMaster Master, int Request)>();
-        foreach (var n in names)
+        // Busy masters: a build on each, held until that master's drain is under way, so every drain waits for one.
+        var builds = new List<Lab.HeldBuild>();
+        try
         {
-            var m = f.Lab.Master(n);
-            builds.Add((m, await f.Lab.ForceBuildAsync(m, 15)));
+            foreach (var n in names)
+            {
+                builds.Add(await f.Lab.HoldBuildAsync(f.Lab.Master(n)));
+            }
+
+            foreach (var b in builds)
+            {
+                await f.WaitForMasterAsync(b.Master.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
+            }
+        }
+        catch
+        {
+            builds.ForEach(b => b.Release());
+            throw;
         }
 
-        foreach (var (m, _) in builds)
-        {
-            await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
-        }
-
+        using var stopReleasing = new CancellationTokenSource();
+        var releasing = f.ReleaseWhenDrainingAsync(id, builds, stopReleasing.Token);
         await f.PostAsync($"/api/v1/campaigns/{id}/approve");
         await f.PostAsync($"/api/v1/campaigns/{id}/approve"); // a second click changes nothing
-        var done = await f.WaitForCampaignAsync(id, c => State(c) is "succeeded" or "failed" or "parked" or "aborted", "the end", TimeSpan.FromMinutes(6));
+        JsonElement done;
+        try
+        {
+            done = await f.WaitForCampaignAsync(id, c => State(c) is "succeeded" or "failed" or "parked" or "aborted", "the end", TimeSpan.FromMinutes(6));
+            await releasing;
+        }
+        finally
+        {
+            builds.ForEach(b => b.Release());
+            await stopReleasing.CancelAsync();
+        }
+
         Assert.True(State(done) == "succeeded", done.ToString());
         // The fixture acts with the bootstrap token, so that is who the record names.
         Assert.Equal("bootstrap", done.GetProperty("approvedBy").GetString());
@@ -60,9 +80,9 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
         var build = down["bm04-build1"];
         Assert.True(build.From < tests[0].To && tests[0].From < build.To, $"bm04-build1 {build} did not overlap the first wave {tests[0]}");
 
-        foreach (var (m, request) in builds)
+        foreach (var b in builds)
         {
-            Assert.Equal(0, await f.Lab.WaitForBuildAsync(m, request, TimeSpan.FromSeconds(30)));
+            Assert.Equal(0, await f.Lab.WaitForBuildAsync(b.Master, b.Request, TimeSpan.FromSeconds(30)));
         }
 
         foreach (var n in names)
@@ -111,7 +131,7 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
     public async Task A_drain_that_outlasts_its_timeout_holds_and_escalate_hard_stops_it()
     {
         var m = f.Lab.Master("bm05-try1");
-        var request = await f.Lab.ForceBuildAsync(m, 300);
+        using var build = await f.Lab.HoldBuildAsync(m); // never released: the hard stop cancels it
         await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
         var id = await f.CreateAsync(new { kind = "gracefulRestart", selector = new { names = new[] { m.Name } }, policy = new { drainTimeout = "00:00:05", onDrainTimeout = "hold" } });
         await f.PostAsync($"/api/v1/campaigns/{id}/approve");
@@ -126,7 +146,7 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
         var done = await f.WaitForCampaignAsync(id, c => State(c) is "succeeded" or "failed" or "parked", "the end", TimeSpan.FromMinutes(2));
         Assert.Equal("succeeded", State(done));
         Assert.Contains("escalated", Step(Master(done, m.Name), "drain").GetProperty("detail").GetString());
-        Assert.NotEqual(0, await f.Lab.WaitForBuildAsync(m, request, TimeSpan.FromSeconds(30))); // the long build was cancelled by the hard stop
+        Assert.NotEqual(0, await f.Lab.WaitForBuildAsync(m, build.Request, TimeSpan.FromSeconds(30))); // the held build was cancelled by the hard stop
         await f.WaitForMasterAsync(m.Name, j => State(j) == "running", "running again", TimeSpan.FromSeconds(30));
         await AssertLedgerEmptyAsync(id);
     }
@@ -135,7 +155,7 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
     public async Task With_policy_hard_stop_a_timed_out_drain_is_stopped_without_a_person()
     {
         var m = f.Lab.Master("bm04-build1");
-        await f.Lab.ForceBuildAsync(m, 300);
+        using var held = await f.Lab.HoldBuildAsync(m); // never released: the policy's hard stop cancels it
         await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
         var id = await f.CreateAsync(new { kind = "gracefulRestart", selector = new { names = new[] { m.Name } }, policy = new { drainTimeout = "00:00:05", onDrainTimeout = "hardStop" } });
         await f.PostAsync($"/api/v1/campaigns/{id}/approve");
@@ -316,9 +336,11 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
         var pidBefore = int.Parse(File.ReadAllText(m.TwistdPidFile).Trim());
         var id = await f.CreateAsync(new { kind = "reboot", selector = new { names = new[] { m.Name } }, reason = "lab: reboot" });
 
-        // A build in progress: the reboot drains it first instead of killing it with the host.
-        var build = await f.Lab.ForceBuildAsync(m, 15);
+        // A build in progress, held until the drain is under way: the reboot drains it first instead of killing it with the host.
+        using var build = await f.Lab.HoldBuildAsync(m);
         await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
+        using var stopReleasing = new CancellationTokenSource();
+        var releasing = f.ReleaseWhenDrainingAsync(id, [build], stopReleasing.Token);
         await f.PostAsync($"/api/v1/campaigns/{id}/approve");
 
         // Off the network for a few seconds: ssh to the host is refused, as to a rebooting host.
@@ -349,7 +371,8 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
         Assert.Contains("host back after", back);
         Assert.Contains("its init started the master", back);
 
-        Assert.Equal(0, await f.Lab.WaitForBuildAsync(m, build, TimeSpan.FromSeconds(30)));
+        await releasing;
+        Assert.Equal(0, await f.Lab.WaitForBuildAsync(m, build.Request, TimeSpan.FromSeconds(30)));
 
         // A new process, started by the host, with its workers back.
         var pidAfter = int.Parse(File.ReadAllText(m.TwistdPidFile).Trim());
