@@ -11,7 +11,7 @@ namespace Wrangler.Core.Campaigns;
 /// Everything a person or automation asks of campaigns: preview, create, approve, pause, resume, abort, decide.
 /// Every state change goes through here, one at a time, so two operators clicking the same button get one effect.
 /// </summary>
-public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMonitor fleet, DecisionBoard decisions, TimeProvider time)
+public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMonitor fleet, IRepoTips tips, DecisionBoard decisions, TimeProvider time)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
@@ -27,7 +27,10 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
     /// <summary>The runner waits on this to notice new work at once.</summary>
     public event Action? WorkAvailable;
 
-    public CampaignPlan Preview(CampaignRequest request)
+    /// <summary>The plan on the last poll's view of the fleet: cheap, for a form that previews on every keystroke.</summary>
+    public CampaignPlan Preview(CampaignRequest request) => Plan(request, fleet.Current.Masters);
+
+    private CampaignPlan Plan(CampaignRequest request, IReadOnlyList<MasterState> masters)
     {
         request = request.Normalized();
         var problems = CampaignPlanner.Validate(request);
@@ -36,7 +39,22 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
             throw new CampaignRefusedException(string.Join("; ", problems), 400);
         }
 
-        return CampaignPlanner.Plan(request, fleet.Current.Masters, Volatile.Read(ref history));
+        return CampaignPlanner.Plan(request, masters, Volatile.Read(ref history));
+    }
+
+    /// <summary>
+    /// The fleet with every checkout compared against the production tips read from the upstreams now, not at the
+    /// last poll: a push a second ago must count when outOfSyncOnly picks the masters behind. A tip that cannot be
+    /// read now keeps the poll's.
+    /// </summary>
+    private async Task<IReadOnlyList<MasterState>> WithFreshTipsAsync(IReadOnlyList<MasterState> masters, CancellationToken ct)
+    {
+        var wanted = masters.SelectMany(m => m.Repos.Select(r => (r.Name, r.Branch))).Distinct().ToList();
+        var now = await tips.GetTipsAsync(wanted, ct);
+        return [.. masters.Select(m => m with
+        {
+            Repos = [.. m.Repos.Select(r => now.TryGetValue((r.Name, r.Branch), out var tip) ? MasterObservation.WithTip(r, tip) : r)],
+        })];
     }
 
     /// <summary>
@@ -67,7 +85,8 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
     {
         request = request.Normalized();
         await RefreshHistoryAsync(ct);
-        var plan = Preview(request);
+        var masters = fleet.Current.Masters;
+        var plan = Plan(request, request.Selector.OutOfSyncOnly ? await WithFreshTipsAsync(masters, ct) : masters);
         if (plan.Waves.Length == 0)
         {
             throw new CampaignRefusedException("the selection has no master to act on" + (plan.Warnings.Length > 0 ? ": " + string.Join("; ", plan.Warnings) : "")

@@ -39,6 +39,23 @@ public sealed class EngineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_named_reconfig_reconfigures_every_master_named_and_records_the_revision_each_went_to()
+    {
+        await using var e = await Engine.StartAsync(world);
+        var c = await e.CreateAsync(CampaignKind.Reconfig, [A, C]);
+        Assert.Equal(2, c.Plan.Waves.SelectMany(w => w).Count());
+        Assert.Empty(c.Plan.Excluded);
+        await e.CommandAsync(c.Id, CampaignCommand.Approve);
+
+        var done = await e.UntilOverAsync(c.Id);
+
+        Assert.Equal(CampaignState.Succeeded, done.State);
+        Assert.All(done.Masters, m => Assert.Contains("buildbot-configs ", m.Steps.Single(s => s.Kind == StepKind.UpdateRepos).Detail));
+        Assert.All(done.Masters, m => Assert.Contains(" → ", m.Steps.Single(s => s.Kind == StepKind.UpdateRepos).Detail));
+        Assert.Empty(await e.OpenLedgerAsync(c.Id));
+    }
+
+    [Fact]
     public async Task A_drain_past_its_timeout_holds_cannot_be_skipped_and_escalate_hard_stops_it()
     {
         using var busy = new World(World.Afternoon);
