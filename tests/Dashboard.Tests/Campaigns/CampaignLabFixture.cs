@@ -51,7 +51,16 @@ public sealed class CampaignLabFixture : IAsyncLifetime
 
     public async Task<long> CreateAsync(object request)
     {
-        // A test that failed half-way must not block the next one with its still-active campaign.
+        await AbortLeftoversAsync();
+        using var resp = await App.Client.PostAsJsonAsync("/api/v1/campaigns", request);
+        var body = await resp.Content.ReadAsStringAsync();
+        Xunit.Assert.True(resp.StatusCode == System.Net.HttpStatusCode.Created, $"create: {(int)resp.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt64();
+    }
+
+    /// <summary>A test that failed half-way must not block the next one with its still-active campaign.</summary>
+    public async Task AbortLeftoversAsync()
+    {
         foreach (var c in (await App.Client.GetFromJsonAsync<JsonElement[]>("/api/v1/campaigns"))!)
         {
             if (State(c) is "awaitingApproval" or "running" or "paused" or "parked")
@@ -59,11 +68,6 @@ public sealed class CampaignLabFixture : IAsyncLifetime
                 await App.Client.PostAsJsonAsync($"/api/v1/campaigns/{c.GetProperty("id").GetInt64()}/abort", new { reason = "left over by an earlier test" });
             }
         }
-
-        using var resp = await App.Client.PostAsJsonAsync("/api/v1/campaigns", request);
-        var body = await resp.Content.ReadAsStringAsync();
-        Xunit.Assert.True(resp.StatusCode == System.Net.HttpStatusCode.Created, $"create: {(int)resp.StatusCode} {body}");
-        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt64();
     }
 
     public async Task<JsonElement> PostAsync(string path, int expect = 200)

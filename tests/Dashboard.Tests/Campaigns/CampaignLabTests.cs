@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Wrangler.Core.Integrations;
@@ -199,6 +200,52 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
             var seen = await f.WaitForMasterAsync(lm.Name, j => j.GetProperty("inSync").ValueKind == JsonValueKind.True, "in sync", TimeSpan.FromSeconds(15));
             Assert.Equal(tip, seen.GetProperty("repos").EnumerateArray().Single(r => r.GetProperty("name").GetString() == "buildbot-configs").GetProperty("revision").GetString());
             using var builders = await f.Lab.GetJsonAsync(lm, "builders");
+            Assert.Contains(builders.RootElement.GetProperty("builders").EnumerateArray(), b => b.GetProperty("name").GetString() == builder);
+        }
+
+        await AssertLedgerEmptyAsync(id);
+    }
+
+    [Fact]
+    public async Task The_release_runner_pushes_asks_for_a_reconfig_of_every_master_within_a_second_and_polls_until_the_revision_is_live()
+    {
+        var names = f.Lab.Masters.Select(m => m.Name).ToArray();
+        await f.AbortLeftoversAsync();
+
+        var builder = "release-" + Guid.NewGuid().ToString("N")[..6];
+        await f.Lab.CommitUpstreamAsync("buildbot-configs", "builders.py", Lab.LabFiles.BuildersPy("sleep", builder), $"Bug 7 - release {builder}");
+        var pushed = System.Diagnostics.Stopwatch.StartNew();
+
+        // Within a second of the push, before any poll has seen it: every master named, none turned away.
+        using var created = await f.App.Client.PostAsJsonAsync("/api/v1/campaigns", new { kind = "reconfig", selector = new { names }, policy = new { perBucket = 1 } });
+        var asked = pushed.Elapsed;
+        var body = await created.Content.ReadAsStringAsync();
+        Assert.True(created.StatusCode == System.Net.HttpStatusCode.Created, $"{(int)created.StatusCode} {body}");
+        Assert.True(asked < TimeSpan.FromSeconds(1), $"asked {asked.TotalMilliseconds:0} ms after the push");
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt64();
+        Assert.Equal(names.Order(), JsonDocument.Parse(body).RootElement.GetProperty("waves").EnumerateArray().SelectMany(w => w.EnumerateArray()).Select(n => n.GetString()!).Order());
+        await f.PostAsync($"/api/v1/campaigns/{id}/approve");
+
+        var tip = await f.Lab.UpstreamTipAsync("buildbot-configs");
+        var first = await f.App.Client.GetFromJsonAsync<JsonElement>($"/api/v1/revisions/live?repo=buildbot-configs&revision={tip}");
+        Assert.False(first.GetProperty("live").GetBoolean(), first.ToString());
+        Assert.Equal(names.Order(), first.GetProperty("behind").EnumerateArray().Select(n => n.GetString()!).Order());
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(4);
+        JsonElement live;
+        do
+        {
+            await Task.Delay(500);
+            live = await f.App.Client.GetFromJsonAsync<JsonElement>($"/api/v1/revisions/live?repo=buildbot-configs&revision={tip}");
+        }
+        while (!live.GetProperty("live").GetBoolean() && DateTime.UtcNow < deadline);
+
+        Assert.True(live.GetProperty("live").GetBoolean(), live.ToString());
+        var done = await f.WaitForCampaignAsync(id, c => State(c) is "succeeded" or "failed" or "parked" or "aborted", "the end", TimeSpan.FromMinutes(2));
+        Assert.True(State(done) == "succeeded", done.ToString());
+        foreach (var m in f.Lab.Masters)
+        {
+            using var builders = await f.Lab.GetJsonAsync(m, "builders");
             Assert.Contains(builders.RootElement.GetProperty("builders").EnumerateArray(), b => b.GetProperty("name").GetString() == builder);
         }
 
