@@ -53,6 +53,7 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<FleetMonitor>());
 
         services.AddWranglerIntegrations(configuration);
+        services.AddSingleton<DecisionBoard>();
         services.AddSingleton<CampaignService>();
         services.AddSingleton<StepRunner>();
         services.AddSingleton<StepOutputLog>();

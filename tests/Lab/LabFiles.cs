@@ -12,9 +12,34 @@ public static class LabFiles
     public const string WorkerPassword = "lab-pass";
 
     /// <summary>
+    /// How long a held build waits for its release at most: a test that forgot to release one must not leave a
+    /// master busy for the rest of the run.
+    /// </summary>
+    public const int HoldCapSeconds = 600;
+
+    /// <summary>
+    /// The one step of every lab builder, run as <c>sh -c STEP step SECS HOLD</c>: with a hold file it waits until
+    /// that file is gone (a test holds a build for as long as it needs one running, and releases it by deleting the
+    /// file; see <see cref="LabFleet.HoldBuildAsync"/>), failing after <see cref="HoldCapSeconds"/>; without one it
+    /// sleeps SECS.
+    /// </summary>
+    internal static readonly string StepScript = $$"""
+        if [ -n "$2" ]; then
+          end=$(( $(date +%s) + {{HoldCapSeconds}} ))
+          while [ -e "$2" ]; do
+            if [ "$(date +%s)" -ge "$end" ]; then echo "held build: never released, gave up after {{HoldCapSeconds}} s" >&2; exit 1; fi
+            sleep 0.2
+          done
+          echo "held build: released"
+          exit 0
+        fi
+        exec sleep "$1"
+        """;
+
+    /// <summary>
     /// buildbot-configs/builders.py defining one `sleep`-style builder per name, each with a force
-    /// scheduler "{name}-force" whose "secs" parameter is how long the build sleeps, and whose optional
-    /// "hold" parameter is a file the build then waits on until it is removed.
+    /// scheduler "{name}-force" whose "secs" parameter is how long the build sleeps, or whose "hold"
+    /// parameter names a file the build waits on until it is removed (<see cref="StepScript"/>).
     /// Commit a different list upstream, pull and reconfig to change a master's builders.
     /// </summary>
     public static string BuildersPy(params string[] builderNames)
@@ -27,21 +52,21 @@ public static class LabFiles
             from buildbot.plugins import schedulers, steps, util
 
             SLEEP_BUILDERS = [{{list}}]
+            # Sleeps `secs`, or with `hold` waits until that file is gone (capped).
+            STEP = {{Py(StepScript)}}
 
             for _name in SLEEP_BUILDERS:
                 _factory = util.BuildFactory([
-                    # Sleeps "secs", then, if "hold" names a file, waits until that file is gone: a test that needs a
-                    # build running holds it with a file it removes, not with a duration.
-                    steps.ShellCommand(name='sleep', command=[
-                        'sh', '-c', 'sleep "$1"; while [ -n "$2" ] && [ -e "$2" ]; do sleep 0.1; done', 'sleep',
-                        util.Property('secs', default='1'), util.Property('hold', default='')]),
+                    steps.ShellCommand(name='sleep', command=['sh', '-c', STEP, 'step', util.Property('secs', default='1'), util.Property('hold', default='')]),
                 ])
                 c['builders'].append(util.BuilderConfig(name=_name, workernames=WORKER_NAMES, factory=_factory))
                 c['schedulers'].append(schedulers.ForceScheduler(
                     name=_name + '-force',
                     builderNames=[_name],
-                    properties=[util.StringParameter(name='secs', label='seconds', default='1'),
-                                util.StringParameter(name='hold', label='hold while this file exists', default='')],
+                    properties=[
+                        util.StringParameter(name='secs', label='seconds', default='1'),
+                        util.StringParameter(name='hold', label='hold file', default=''),
+                    ],
                 ))
 
             """;

@@ -154,6 +154,29 @@ public sealed class LabFleet : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Forces the `sleep` builder with a build that runs until <see cref="HeldBuild.Release"/> (or disposal) removes
+    /// its hold file, so a test that needs a master busy at some moment holds it busy, whatever the machine's load,
+    /// instead of betting on a duration. The build succeeds when released and fails after
+    /// <see cref="LabFiles.HoldCapSeconds"/> if never released.
+    /// </summary>
+    public async Task<HeldBuild> HoldBuildAsync(LabMaster m, CancellationToken ct = default)
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(Root, "holds")).FullName;
+        var file = Path.Combine(dir, $"{m.Name}-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(file, "remove me to release the build\n", ct).ConfigureAwait(false);
+        try
+        {
+            var request = await ForceAsync(m, "sleep", new { secs = "1", hold = file, reason = "lab: held", username = HgUser }, ct).ConfigureAwait(false);
+            return new HeldBuild(m, request, file);
+        }
+        catch
+        {
+            File.Delete(file);
+            throw;
+        }
+    }
+
     /// <summary>Forces the `sleep` builder for <paramref name="seconds"/>; returns the build request id.</summary>
     public Task<int> ForceBuildAsync(LabMaster m, int seconds, CancellationToken ct = default) =>
         ForceBuildAsync(m, seconds, "sleep", ct);
@@ -166,17 +189,20 @@ public sealed class LabFleet : IAsyncDisposable
         ForceBuildAsync(m, seconds, builder, null, ct);
 
     /// <summary>
-    /// Forces a build that, after <paramref name="seconds"/>, keeps running while the file <paramref name="holdFile"/>
-    /// exists: create the file first, remove it to let the build finish (with success).
+    /// Forces a build that keeps running while the file <paramref name="holdFile"/> exists (create the file first,
+    /// remove it to let the build finish with success); without one it sleeps <paramref name="seconds"/>.
     /// </summary>
-    public async Task<int> ForceBuildAsync(LabMaster m, int seconds, string builder, string? holdFile, CancellationToken ct = default)
+    public Task<int> ForceBuildAsync(LabMaster m, int seconds, string builder, string? holdFile, CancellationToken ct = default) =>
+        ForceAsync(m, builder, new { secs = seconds.ToString(CultureInfo.InvariantCulture), hold = holdFile ?? "", reason = "lab", username = HgUser }, ct);
+
+    private async Task<int> ForceAsync(LabMaster m, string builder, object parameters, CancellationToken ct)
     {
         var body = JsonSerializer.Serialize(new
         {
             jsonrpc = "2.0",
             method = "force",
             id = 1,
-            @params = new { secs = seconds.ToString(CultureInfo.InvariantCulture), hold = holdFile ?? "", reason = "lab", username = HgUser },
+            @params = parameters,
         });
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
         using var resp = await http.PostAsync($"{m.ApiUrl}/forceschedulers/{Uri.EscapeDataString(builder + "-force")}", content, ct).ConfigureAwait(false);

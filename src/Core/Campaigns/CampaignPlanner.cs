@@ -258,11 +258,9 @@ public static class CampaignPlanner
             return string.IsNullOrEmpty(master.ObservedDetail) ? "unreachable" : $"unreachable: {master.ObservedDetail}";
         }
 
-        if (kind == CampaignKind.Reconfig && master.Repos.Length > 0 && master.Repos.All(r => r.InSync == true))
-        {
-            return "already at the production tip";
-        }
-
+        // A named reconfig is a real reconfig, even of a master Wrangler believes is at the tip: buildduty reconfigs
+        // for reasons outside the repos, and the last poll's idea of the tip may be stale (a push a second ago).
+        // Only the selector's outOfSyncOnly leaves out masters already at the tip (docs/campaigns.md).
         return null;
     }
 

@@ -16,6 +16,7 @@ namespace Wrangler.Core.Campaigns;
 /// </summary>
 public sealed class CampaignRunner(
     CampaignService campaigns,
+    DecisionBoard decisions,
     StepRunner steps,
     IDbContextFactory<WranglerDb> dbs,
     IInventorySource inventory,
@@ -30,7 +31,6 @@ public sealed class CampaignRunner(
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<long, Task> active = new();
-    private readonly ConcurrentDictionary<long, string?> decisions = new();
     private readonly SemaphoreSlim wake = new(0);
 
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -88,15 +88,10 @@ public sealed class CampaignRunner(
 
         foreach (var c in open)
         {
-            foreach (var m in c.Masters)
-            {
-                decisions[m.Id] = m.PendingDecision;
-            }
-
             var request = System.Text.Json.JsonSerializer.Deserialize<CampaignRequest>(c.RequestJson, CampaignService.Json)!;
 
             // Masters that were in flight (this run or before a restart) always get a task: they must finish cleanly.
-            foreach (var m in c.Masters.Where(m => m.State is MasterRunState.Running or MasterRunState.Held or MasterRunState.Failed))
+            foreach (var m in c.Masters.Where(m => CampaignStates.IsInFlight(m.State)))
             {
                 Launch(c.Id, m.Id, request, ct);
             }
@@ -124,7 +119,7 @@ public sealed class CampaignRunner(
             {
                 if (rec.State == CampaignState.Running)
                 {
-                    rec.State = CampaignStates.Next(rec.State, CampaignCommand.Park);
+                    rec.Apply(CampaignCommand.Park);
                     rec.StateDetail = $"{failed.Count} master(s) failed (threshold {request.Policy.FailureThreshold}): "
                                       + string.Join("; ", failed.Select(f => $"{f.Master}: {f.Detail}")) + ". Retry or skip them, then resume; or abort.";
                     db.AuditEvents.Add(new AuditEvent { At = time.GetUtcNow(), Actor = "wrangler", Kind = "campaign.parked", Subject = $"campaign {c.Id}", Detail = rec.StateDetail });
@@ -136,7 +131,7 @@ public sealed class CampaignRunner(
             return;
         }
 
-        var inFlight = c.Masters.Count(m => m.State is MasterRunState.Running or MasterRunState.Held or MasterRunState.Failed);
+        var inFlight = c.Masters.Count(m => CampaignStates.IsInFlight(m.State));
         foreach (var m in c.Masters.Where(m => m.State == MasterRunState.Pending).OrderBy(m => m.Wave).ThenBy(m => m.Slot))
         {
             if (inFlight >= request.Policy.MaxParallel || m.Wave > c.ApprovedThroughWave)
@@ -145,7 +140,7 @@ public sealed class CampaignRunner(
             }
 
             var bucket = c.Masters.Where(x => x.Bucket == m.Bucket).ToList();
-            var busyInBucket = bucket.Count(x => x.State is MasterRunState.Running or MasterRunState.Held or MasterRunState.Failed);
+            var busyInBucket = bucket.Count(x => CampaignStates.IsInFlight(x.State));
 
             // A failed or held master stops its bucket; earlier slots of the bucket must be done first.
             if (busyInBucket >= request.Policy.PerBucket
@@ -155,14 +150,13 @@ public sealed class CampaignRunner(
                 continue;
             }
 
+            var now = time.GetUtcNow();
             await campaigns.UpdateAsync(c.Id, (_, rec) =>
             {
-                var cm = rec.Masters.Single(x => x.Id == m.Id);
-                cm.State = MasterRunState.Running;
-                cm.StartedAt = time.GetUtcNow();
+                rec.Masters.Single(x => x.Id == m.Id).Apply(MasterCommand.Start, now, null);
                 return Task.CompletedTask;
             }, ct);
-            m.State = MasterRunState.Running;
+            m.Apply(MasterCommand.Start, now, null);
             inFlight++;
             Launch(c.Id, m.Id, request, ct);
         }
@@ -172,13 +166,13 @@ public sealed class CampaignRunner(
     private async Task CutOffAsync(CampaignRecord c, DateTimeOffset notAfter, CancellationToken ct)
     {
         var skipped = new List<string>();
+        var now = time.GetUtcNow();
+        var why = $"not started: the window closed at {notAfter:u}";
         await campaigns.UpdateAsync(c.Id, (db, rec) =>
         {
             foreach (var m in rec.Masters.Where(m => m.State == MasterRunState.Pending))
             {
-                m.State = MasterRunState.Skipped;
-                m.Detail = $"not started: the window closed at {notAfter:u}";
-                m.EndedAt = time.GetUtcNow();
+                m.Apply(MasterCommand.Skip, now, why);
                 skipped.Add(m.Master);
             }
 
@@ -193,7 +187,7 @@ public sealed class CampaignRunner(
         }, ct);
         foreach (var m in c.Masters.Where(m => skipped.Contains(m.Master)))
         {
-            m.State = MasterRunState.Skipped;
+            m.Apply(MasterCommand.Skip, now, why);
         }
 
         if (skipped.Count > 0)
@@ -236,10 +230,18 @@ public sealed class CampaignRunner(
 
     private async Task RunMasterCoreAsync(long campaignId, long cmId, CampaignRequest request, CancellationToken ct)
     {
+        // A local copy that every change below is applied to as well as to the database, through the same guarded
+        // methods, so the two cannot drift apart without an exception saying so.
         CampaignMasterRecord cm;
         await using (var db = await dbs.CreateDbContextAsync(ct))
         {
             cm = await db.CampaignMasters.AsNoTracking().Include(x => x.Steps).FirstAsync(x => x.Id == cmId, ct);
+        }
+
+        // The record: a decision taken before a restart is still honoured.
+        if (cm.PendingDecision is { } stored)
+        {
+            decisions.Post(cmId, stored);
         }
 
         var info = inventory.Masters.FirstOrDefault(m => m.Name == cm.Master);
@@ -255,7 +257,7 @@ public sealed class CampaignRunner(
                     await SetStepDetailAsync(campaignId, cmId, line, ct);
                 }
             },
-            () => decisions.GetValueOrDefault(cmId));
+            () => decisions.Peek(cmId));
 
         var ordered = cm.Steps.OrderBy(s => s.Seq).ToList();
         for (var i = 0; i < ordered.Count; i++)
@@ -266,144 +268,179 @@ public sealed class CampaignRunner(
                 continue;
             }
 
+            // After a restart a failed step still waits for its person; it is not run again by itself.
+            var waitFirst = step.State == StepState.Failed;
             while (true)
             {
-                await SetStepAsync(campaignId, cmId, step.Id, StepState.Running, null, MasterRunState.Running, null, ct);
                 StepOutcome outcome;
-                if (context is null)
+                if (waitFirst)
                 {
-                    outcome = StepOutcome.Fail($"{cm.Master} is no longer in the inventory");
+                    waitFirst = false;
+                    outcome = StepOutcome.Fail(step.Detail ?? "failed");
                 }
                 else
                 {
-                    try
+                    await ChangeAsync(campaignId, cm, (m, now) =>
                     {
-                        outcome = await steps.RunAsync(step.Kind, context, ct);
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                        Step(m, step.Id).Apply(StepCommand.Start, now);
+                        m.Apply(MasterCommand.Start, now, null);
+                    }, ct);
+                    outcome = await RunStepAsync(step.Kind, context, cm.Master, ct);
+                    if (outcome.Succeeded)
                     {
-                        outcome = StepOutcome.Fail(ex.Message);
+                        await ChangeAsync(campaignId, cm, (m, now) =>
+                        {
+                            Step(m, step.Id).Apply(StepCommand.Succeed, now, outcome.Detail);
+
+                            // An escalation has been acted on once the step it was for is over.
+                            m.PendingDecision = null;
+                        }, ct);
+                        decisions.Post(cmId, null);
+                        break;
                     }
+
+                    // Held or failed: this master waits for a person (or, failed, an abort).
+                    var why = $"{step.Kind}: {outcome.Detail}";
+                    await ChangeAsync(campaignId, cm, (m, now) =>
+                    {
+                        if (outcome.Hold)
+                        {
+                            Step(m, step.Id).Detail = outcome.Detail;
+                            m.Apply(MasterCommand.Hold, now, why);
+                        }
+                        else
+                        {
+                            Step(m, step.Id).Apply(StepCommand.Fail, now, outcome.Detail);
+                            m.Apply(MasterCommand.Fail, now, why);
+                        }
+                    }, ct);
+                    if (!outcome.Hold && info is not null)
+                    {
+                        monitor.SetCampaignStatus(info.Name, null, null);
+                    }
+
+                    await NotifyAsync(campaignId, outcome.Hold ? "held" : "masterFailed", ct, cm.Master, outcome.Detail);
                 }
 
-                if (outcome.Succeeded)
-                {
-                    await SetStepAsync(campaignId, cmId, step.Id, StepState.Succeeded, outcome.Detail, MasterRunState.Running, null, ct);
-                    if (decisions.GetValueOrDefault(cmId) is not null)
-                    {
-                        decisions[cmId] = null;
-                        await ClearDecisionAsync(campaignId, cmId, keepEscalate: false, ct);
-                    }
-
-                    break;
-                }
-
-                // Held or failed: park this master and wait for a person (or an abort).
-                var parked = outcome.Hold ? MasterRunState.Held : MasterRunState.Failed;
-                await SetStepAsync(campaignId, cmId, step.Id, outcome.Hold ? StepState.Running : StepState.Failed, outcome.Detail, parked,
-                    $"{step.Kind}: {outcome.Detail}", ct);
-                if (!outcome.Hold && info is not null)
-                {
-                    monitor.SetCampaignStatus(info.Name, null, null);
-                }
-
-                await NotifyAsync(campaignId, outcome.Hold ? "held" : "masterFailed", ct, cm.Master, outcome.Detail);
-                var decision = await WaitForDecisionAsync(campaignId, cmId, outcome.Hold, ct);
-                if (decision is "skip" or "aborted")
+                var decision = await WaitForDecisionAsync(campaignId, cm, ct);
+                if (decision is null or MasterDecision.Skip)
                 {
                     await UndoAsync(campaignId, cm.Master, ct);
-                    await FinishMasterAsync(campaignId, cmId, decision == "skip" ? MasterRunState.Skipped : MasterRunState.Aborted,
-                        decision == "skip" ? "skipped by a person after: " + outcome.Detail : "campaign aborted after: " + outcome.Detail, ct);
+                    var command = decision is null ? MasterCommand.Abort : MasterCommand.Skip;
+                    var detail = decision is null ? "campaign aborted after: " + outcome.Detail : "skipped by a person after: " + outcome.Detail;
+                    await FinishMasterAsync(campaignId, cm, command, detail, ct);
                     return;
                 }
 
-                // escalate or retry: clear the decision and run the step again (a drain sees "escalate" and hard stops).
-                if (decision == "retry")
+                // Retry, or escalate: the step runs again (a drain sees the escalation and hard stops). A failed
+                // checkconfig put the checkouts back, so its retry updates them again first.
+                var redoUpdate = decision == MasterDecision.Retry && step.Kind == StepKind.CheckConfig && i > 0 && ordered[i - 1].Kind == StepKind.UpdateRepos;
+                await ChangeAsync(campaignId, cm, (m, now) =>
                 {
-                    decisions[cmId] = null;
+                    m.Apply(CampaignStates.CommandOf(decision.Value), now, null);
+                    if (Step(m, step.Id).State == StepState.Failed)
+                    {
+                        Step(m, step.Id).Apply(StepCommand.Retry, now);
+                    }
+
+                    if (redoUpdate)
+                    {
+                        Step(m, ordered[i - 1].Id).Apply(StepCommand.Retry, now);
+                    }
+
+                    if (decision != MasterDecision.Escalate)
+                    {
+                        m.PendingDecision = null;
+                    }
+                }, ct);
+                if (decision != MasterDecision.Escalate)
+                {
+                    decisions.Post(cmId, null);
                 }
 
-                await ClearDecisionAsync(campaignId, cmId, keepEscalate: decision == "escalate", ct);
-
-                // A failed checkconfig put the checkouts back, so a retry must update them again first.
-                if (decision == "retry" && step.Kind == StepKind.CheckConfig && i > 0 && ordered[i - 1].Kind == StepKind.UpdateRepos)
+                if (redoUpdate)
                 {
-                    ordered[i - 1].State = StepState.Pending;
                     i -= 2;
                     break;
                 }
             }
         }
 
-        await ClearDecisionAsync(campaignId, cmId, keepEscalate: false, ct);
-        decisions.TryRemove(cmId, out _);
         if (info is not null)
         {
             monitor.SetCampaignStatus(info.Name, null, null);
             _ = monitor.RefreshAsync(info.Name, CancellationToken.None);
         }
 
-        await FinishMasterAsync(campaignId, cmId, MasterRunState.Succeeded, "done", ct);
+        await FinishMasterAsync(campaignId, cm, MasterCommand.Succeed, "done", ct);
     }
 
-    private async Task<string> WaitForDecisionAsync(long campaignId, long cmId, bool held, CancellationToken ct)
+    private async Task<StepOutcome> RunStepAsync(StepKind kind, StepContext? context, string master, CancellationToken ct)
     {
-        while (true)
+        if (context is null)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(500), time, ct);
-            await using var db = await dbs.CreateDbContextAsync(ct);
-            var c = await db.Campaigns.AsNoTracking().FirstAsync(x => x.Id == campaignId, ct);
-            var cm = await db.CampaignMasters.AsNoTracking().FirstAsync(x => x.Id == cmId, ct);
-            if (cm.PendingDecision is { } d)
-            {
-                decisions[cmId] = d;
-                return d;
-            }
+            return StepOutcome.Fail($"{master} is no longer in the inventory");
+        }
 
-            // A failed master of an aborted campaign is cleaned up; a held drain goes on until a person escalates,
-            // because the master is going down whatever we do.
-            if (c.State == CampaignState.Aborted && !held)
-            {
-                return "aborted";
-            }
+        try
+        {
+            return await steps.RunAsync(kind, context, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            return StepOutcome.Fail(ex.Message);
         }
     }
 
-    private Task ClearDecisionAsync(long campaignId, long cmId, bool keepEscalate, CancellationToken ct) =>
-        campaigns.UpdateAsync(campaignId, (_, rec) =>
+    /// <summary>
+    /// Waits for a person's decision on a held or failed master, delivered by the <see cref="DecisionBoard"/>; null
+    /// when the campaign was aborted under a failed master (which is then cleaned up). A held drain goes on until a
+    /// person escalates or says to keep waiting, abort or not, because the master is going down whatever we do.
+    /// A decision that no longer fits the master (an escalation posted for a drain that then failed) is dropped.
+    /// </summary>
+    private async Task<MasterDecision?> WaitForDecisionAsync(long campaignId, CampaignMasterRecord cm, CancellationToken ct)
+    {
+        while (true)
         {
-            var cm = rec.Masters.Single(x => x.Id == cmId);
-            if (!keepEscalate)
+            var changed = decisions.Changed(cm.Id);
+            if (decisions.Peek(cm.Id) is { } d)
             {
-                cm.PendingDecision = null;
+                if (CampaignStates.Can(cm.State, CampaignStates.CommandOf(d)))
+                {
+                    return d;
+                }
+
+                decisions.Post(cm.Id, null);
+                await ChangeAsync(campaignId, cm, (m, _) => m.PendingDecision = null, ct);
+                continue;
             }
 
+            if (cm.State == MasterRunState.Failed)
+            {
+                await using var db = await dbs.CreateDbContextAsync(ct);
+                if (await db.Campaigns.AnyAsync(x => x.Id == campaignId && x.State == CampaignState.Aborted, ct))
+                {
+                    return null;
+                }
+            }
+
+            await changed.WaitAsync(ct);
+        }
+    }
+
+    /// <summary>Applies one change to the master in the database and to the runner's own copy of it.</summary>
+    private async Task ChangeAsync(long campaignId, CampaignMasterRecord local, Action<CampaignMasterRecord, DateTimeOffset> change, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await campaigns.UpdateAsync(campaignId, (_, rec) =>
+        {
+            change(rec.Masters.Single(x => x.Id == local.Id), now);
             return Task.CompletedTask;
         }, ct);
+        change(local, now);
+    }
 
-    private Task SetStepAsync(long campaignId, long cmId, long stepId, StepState state, string? detail, MasterRunState masterState, string? masterDetail, CancellationToken ct) =>
-        campaigns.UpdateAsync(campaignId, (_, rec) =>
-        {
-            var cm = rec.Masters.Single(x => x.Id == cmId);
-            var s = cm.Steps.Single(x => x.Id == stepId);
-            var now = time.GetUtcNow();
-            if (state == StepState.Running && s.State != StepState.Running)
-            {
-                s.StartedAt ??= now;
-            }
-
-            if (state is StepState.Succeeded or StepState.Failed or StepState.Skipped)
-            {
-                s.EndedAt = now;
-            }
-
-            s.State = state;
-            s.Detail = detail ?? s.Detail;
-            cm.State = masterState;
-            cm.StartedAt ??= now;
-            cm.Detail = masterDetail;
-            return Task.CompletedTask;
-        }, ct);
+    private static StepRecord Step(CampaignMasterRecord m, long stepId) => m.Steps.Single(x => x.Id == stepId);
 
     private Task SetStepDetailAsync(long campaignId, long cmId, string detail, CancellationToken ct) =>
         campaigns.UpdateAsync(campaignId, (_, rec) =>
@@ -417,25 +454,23 @@ public sealed class CampaignRunner(
             return Task.CompletedTask;
         }, ct);
 
-    private Task FinishMasterAsync(long campaignId, long cmId, MasterRunState state, string detail, CancellationToken ct) =>
-        campaigns.UpdateAsync(campaignId, (_, rec) =>
+    private async Task FinishMasterAsync(long campaignId, CampaignMasterRecord cm, MasterCommand command, string detail, CancellationToken ct)
+    {
+        await ChangeAsync(campaignId, cm, (m, now) =>
         {
-            var cm = rec.Masters.Single(x => x.Id == cmId);
-            cm.State = state;
-            cm.Detail = detail;
-            cm.EndedAt = time.GetUtcNow();
-            cm.PendingDecision = null;
-            foreach (var s in cm.Steps.Where(s => s.State is StepState.Pending or StepState.Running))
+            foreach (var s in m.Steps.Where(s => s.State is StepState.Pending or StepState.Running))
             {
-                s.State = StepState.Skipped;
+                s.Apply(StepCommand.Skip, now);
             }
 
-            return Task.CompletedTask;
+            m.Apply(command, now, detail);
         }, ct);
+        decisions.Forget(cm.Id);
+    }
 
     private async Task FinishIfDoneAsync(CampaignRecord c, CancellationToken ct)
     {
-        var done = c.Masters.All(m => m.State is MasterRunState.Succeeded or MasterRunState.Skipped or MasterRunState.Aborted)
+        var done = c.Masters.All(m => CampaignStates.IsTerminal(m.State))
                    && c.Masters.All(m => !active.ContainsKey(m.Id));
         if (!done || c.State is CampaignState.Paused or CampaignState.Parked)
         {
@@ -452,7 +487,7 @@ public sealed class CampaignRunner(
 
             if (rec.State == CampaignState.Running)
             {
-                rec.State = CampaignStates.Next(rec.State, CampaignCommand.Complete);
+                rec.Apply(CampaignCommand.Complete);
             }
 
             rec.EndedAt = time.GetUtcNow();
@@ -531,7 +566,7 @@ public sealed class CampaignRunner(
         {
             orphans = await db.Ledger.Where(l => l.UndoneAt == null)
                 .Join(db.Campaigns, l => l.CampaignId, c => c.Id, (l, c) => new { l.CampaignId, l.Master, c.State })
-                .Where(x => x.State == CampaignState.Succeeded || x.State == CampaignState.Failed || x.State == CampaignState.Aborted)
+                .Where(x => CampaignStates.TerminalCampaignStates.Contains(x.State))
                 .Select(x => new { x.CampaignId, x.Master })
                 .Distinct()
                 .ToListAsync(ct)

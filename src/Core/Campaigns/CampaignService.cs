@@ -11,7 +11,7 @@ namespace Wrangler.Core.Campaigns;
 /// Everything a person or automation asks of campaigns: preview, create, approve, pause, resume, abort, decide.
 /// Every state change goes through here, one at a time, so two operators clicking the same button get one effect.
 /// </summary>
-public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMonitor fleet, TimeProvider time)
+public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMonitor fleet, IRepoTips tips, DecisionBoard decisions, TimeProvider time)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
@@ -27,7 +27,10 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
     /// <summary>The runner waits on this to notice new work at once.</summary>
     public event Action? WorkAvailable;
 
-    public CampaignPlan Preview(CampaignRequest request)
+    /// <summary>The plan on the last poll's view of the fleet: cheap, for a form that previews on every keystroke.</summary>
+    public CampaignPlan Preview(CampaignRequest request) => Plan(request, fleet.Current.Masters);
+
+    private CampaignPlan Plan(CampaignRequest request, IReadOnlyList<MasterState> masters)
     {
         request = request.Normalized();
         var problems = CampaignPlanner.Validate(request);
@@ -36,7 +39,22 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
             throw new CampaignRefusedException(string.Join("; ", problems), 400);
         }
 
-        return CampaignPlanner.Plan(request, fleet.Current.Masters, Volatile.Read(ref history));
+        return CampaignPlanner.Plan(request, masters, Volatile.Read(ref history));
+    }
+
+    /// <summary>
+    /// The fleet with every checkout compared against the production tips read from the upstreams now, not at the
+    /// last poll: a push a second ago must count when outOfSyncOnly picks the masters behind. A tip that cannot be
+    /// read now keeps the poll's.
+    /// </summary>
+    private async Task<IReadOnlyList<MasterState>> WithFreshTipsAsync(IReadOnlyList<MasterState> masters, CancellationToken ct)
+    {
+        var wanted = masters.SelectMany(m => m.Repos.Select(r => (r.Name, r.Branch))).Distinct().ToList();
+        var now = await tips.GetTipsAsync(wanted, ct);
+        return [.. masters.Select(m => m with
+        {
+            Repos = [.. m.Repos.Select(r => now.TryGetValue((r.Name, r.Branch), out var tip) ? MasterObservation.WithTip(r, tip) : r)],
+        })];
     }
 
     /// <summary>
@@ -67,7 +85,8 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
     {
         request = request.Normalized();
         await RefreshHistoryAsync(ct);
-        var plan = Preview(request);
+        var masters = fleet.Current.Masters;
+        var plan = Plan(request, request.Selector.OutOfSyncOnly ? await WithFreshTipsAsync(masters, ct) : masters);
         if (plan.Waves.Length == 0)
         {
             throw new CampaignRefusedException("the selection has no master to act on" + (plan.Warnings.Length > 0 ? ": " + string.Join("; ", plan.Warnings) : "")
@@ -85,8 +104,7 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
             var busy = await db.CampaignMasters
                 .Where(m => names.Contains(m.Master))
                 .Join(db.Campaigns, m => m.CampaignId, c => c.Id, (m, c) => new { m.Master, c.Id, c.Kind, c.State, MasterState = m.State })
-                .Where(x => (x.State != CampaignState.Succeeded && x.State != CampaignState.Failed && x.State != CampaignState.Aborted)
-                            || x.MasterState == MasterRunState.Running || x.MasterState == MasterRunState.Held || x.MasterState == MasterRunState.Failed)
+                .Where(x => !CampaignStates.TerminalCampaignStates.Contains(x.State) || CampaignStates.InFlightMasterStates.Contains(x.MasterState))
                 .ToListAsync(ct);
             if (busy.Count > 0)
             {
@@ -98,7 +116,6 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
             var record = new CampaignRecord
             {
                 Kind = request.Kind,
-                State = CampaignState.AwaitingApproval,
                 RequestJson = JsonSerializer.Serialize(request, Json),
                 PlanJson = JsonSerializer.Serialize(plan, Json),
                 CreatedBy = actor,
@@ -122,15 +139,14 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
                         Bucket = bucket,
                         Wave = w,
                         Slot = slot,
-                        State = MasterRunState.Pending,
-                        Steps = [.. CampaignStates.StepsFor(request.Kind, role).Select((k, i) => new StepRecord { Seq = i, Kind = k, State = StepState.Pending })],
+                        Steps = [.. CampaignStates.StepsFor(request.Kind, role).Select((k, i) => new StepRecord { Seq = i, Kind = k })],
                     });
                 }
             }
 
             if (request.Policy.Approval == ApprovalMode.None)
             {
-                record.State = CampaignState.Running;
+                record.Apply(CampaignCommand.Approve);
                 record.ApprovedBy = origin?.ApprovedBy ?? actor;
                 record.ApprovedAt = now;
                 record.ApprovedThroughWave = int.MaxValue;
@@ -164,6 +180,7 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
     /// <summary>Approve, pause, resume or abort. A repeat of what already happened changes nothing and says so in the audit log.</summary>
     public async Task<CampaignView> CommandAsync(long id, CampaignCommand command, string actor, string? reason, CancellationToken ct)
     {
+        var aborted = new List<long>();
         await gate.WaitAsync(ct);
         try
         {
@@ -180,7 +197,7 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
                 // click (or two operators) cannot release two waves.
                 var waveOpen = request.Policy.Approval == ApprovalMode.Wave && c.State is CampaignState.Running or CampaignState.Paused
                     && await db.CampaignMasters.AnyAsync(m => m.CampaignId == id && m.Wave <= c.ApprovedThroughWave
-                        && m.State != MasterRunState.Succeeded && m.State != MasterRunState.Skipped && m.State != MasterRunState.Aborted, ct);
+                        && !CampaignStates.TerminalMasterStates.Contains(m.State), ct);
                 if (waveOpen)
                 {
                     note = $"wave {c.ApprovedThroughWave + 1} of {waves} is still running; nothing changed";
@@ -205,15 +222,18 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
                 note = command.ToString().ToLowerInvariant();
             }
 
-            // "Resume" is what a person says to a parked campaign too; the state machine calls that resolving it.
-            c.State = CampaignStates.Next(c.State, command == CampaignCommand.Resume && c.State == CampaignState.Parked ? CampaignCommand.Resolve : command);
+            c.Apply(command);
             if (command == CampaignCommand.Abort)
             {
                 c.StateDetail = $"aborted by {actor}" + (reason is null ? "" : $": {reason}");
-                foreach (var m in await db.CampaignMasters.Where(m => m.CampaignId == id && m.State == MasterRunState.Pending).ToListAsync(ct))
+                foreach (var m in await db.CampaignMasters.Where(m => m.CampaignId == id).ToListAsync(ct))
                 {
-                    m.State = MasterRunState.Skipped;
-                    m.Detail = "not started: campaign aborted";
+                    if (m.State == MasterRunState.Pending)
+                    {
+                        m.Apply(MasterCommand.Skip, now, "not started: campaign aborted");
+                    }
+
+                    aborted.Add(m.Id);
                 }
             }
             else if (command == CampaignCommand.Resume && before == CampaignState.Parked)
@@ -240,6 +260,8 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
             gate.Release();
         }
 
+        // A failed master waiting for a person is cleaned up at once when its campaign is aborted.
+        aborted.ForEach(decisions.Wake);
         Announce(id);
         return (await GetAsync(id, ct))!;
     }
@@ -247,29 +269,23 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
     /// <summary>Records a person's decision for a held or failed master; the runner acts on it.</summary>
     public async Task DecideAsync(long id, string master, MasterDecision decision, string actor, CancellationToken ct)
     {
+        long masterRunId;
         await gate.WaitAsync(ct);
         try
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
             var m = await db.CampaignMasters.FirstOrDefaultAsync(x => x.CampaignId == id && x.Master == master, ct)
                     ?? throw new CampaignRefusedException($"campaign {id} has no master {master}", 404);
-            var legal = decision switch
+            if (!CampaignStates.Can(m.State, CampaignStates.CommandOf(decision)))
             {
-                MasterDecision.Escalate => m.State is MasterRunState.Held or MasterRunState.Running,
-
-                // A held drain cannot be skipped: Buildbot cannot cancel a clean shutdown, so the master will go down
-                // by itself; only escalating or waiting longer (retry) leaves it running at the end.
-                MasterDecision.Retry => m.State is MasterRunState.Failed or MasterRunState.Held,
-                MasterDecision.Skip => m.State is MasterRunState.Failed,
-                _ => false,
-            };
-            if (!legal)
-            {
-                throw new CampaignRefusedException($"cannot {decision.ToString().ToLowerInvariant()} {master}: it is {m.State.ToString().ToLowerInvariant()}");
+                throw new CampaignRefusedException($"cannot {CampaignStates.WireName(decision)} {master}: it is {CampaignStates.WireName(m.State)}"
+                    + (decision == MasterDecision.Skip && m.State == MasterRunState.Held
+                        ? " (a clean shutdown cannot be cancelled: the master goes down by itself; escalate or keep waiting)" : ""));
             }
 
-            m.PendingDecision = decision.ToString().ToLowerInvariant();
-            db.AuditEvents.Add(new AuditEvent { At = time.GetUtcNow(), Actor = actor, Kind = "campaign." + m.PendingDecision, Subject = $"campaign {id}", Detail = master });
+            m.PendingDecision = decision;
+            masterRunId = m.Id;
+            db.AuditEvents.Add(new AuditEvent { At = time.GetUtcNow(), Actor = actor, Kind = "campaign." + CampaignStates.WireName(decision), Subject = $"campaign {id}", Detail = master });
             await db.SaveChangesAsync(ct);
         }
         finally
@@ -277,6 +293,8 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
             gate.Release();
         }
 
+        // Stored first, so a crash from here on still honours it; then handed to the waiting master.
+        decisions.Post(masterRunId, decision);
         Announce(id);
     }
 
@@ -327,7 +345,7 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
         JsonSerializer.Deserialize<CampaignRequest>(c.RequestJson, Json)!,
         JsonSerializer.Deserialize<CampaignPlan>(c.PlanJson, Json)!,
         [.. c.Masters.OrderBy(m => m.Wave).ThenBy(m => m.Bucket).Select(m => new CampaignMasterView(
-            m.Id, m.Master, m.Bucket, m.Wave, m.State, m.Detail, m.StartedAt, m.EndedAt, m.PendingDecision,
+            m.Id, m.Master, m.Bucket, m.Wave, m.State, m.Detail, m.StartedAt, m.EndedAt, m.PendingDecision is { } d ? CampaignStates.WireName(d) : null,
             [.. m.Steps.OrderBy(s => s.Seq).Select(s => new StepView(s.Id, s.Seq, s.Kind, s.State, s.StartedAt, s.EndedAt, s.Detail))]))])
     {
         ScheduleId = c.ScheduleId,

@@ -19,30 +19,25 @@ public enum CampaignState
 
 public enum CampaignCommand
 {
-    /// <summary>An operator approves the plan (or the next wave).</summary>
+    /// <summary>An operator approves the plan (or, with approval per wave, the next wave).</summary>
     Approve,
-
-    /// <summary>Approval mode "wave": the runner finished a wave and the next one waits for its own approval.</summary>
-    AwaitApproval,
 
     /// <summary>Finish what is in flight, start nothing new.</summary>
     Pause,
 
+    /// <summary>Carry on after a pause, or after a person retried or skipped what parked the campaign.</summary>
     Resume,
 
     /// <summary>Start nothing new; every touched master is left running and enabled.</summary>
     Abort,
 
-    /// <summary>The runner (or recovery) stops for a person.</summary>
+    /// <summary>The runner stops for a person: failures reached the threshold.</summary>
     Park,
 
-    /// <summary>A person retried or skipped what parked the campaign; it carries on.</summary>
-    Resolve,
-
-    /// <summary>The runner finished every master and none failed.</summary>
+    /// <summary>The runner finished every master.</summary>
     Complete,
 
-    /// <summary>The runner finished with failed masters, or hit an error it cannot park on.</summary>
+    /// <summary>Kept for campaigns that a person or an older Wrangler ended as failed.</summary>
     Fail,
 }
 
@@ -51,7 +46,7 @@ public enum MasterRunState
     Pending,
     Running,
 
-    /// <summary>A drain outlasted its timeout under the "hold" policy: waiting for escalate (hard stop) or skip.</summary>
+    /// <summary>A drain outlasted its timeout under the "hold" policy: waiting for escalate (hard stop) or more waiting.</summary>
     Held,
 
     Succeeded,
@@ -62,16 +57,18 @@ public enum MasterRunState
 
 public enum MasterCommand
 {
+    /// <summary>The runner starts (or, after a restart, resumes) the master's next step.</summary>
     Start,
+
     Hold,
 
-    /// <summary>Hard stop a held drain now.</summary>
+    /// <summary>Hard stop a drain now, held or still under way.</summary>
     Escalate,
 
     Succeed,
     Fail,
 
-    /// <summary>Back to pending so the runner takes it again in its turn.</summary>
+    /// <summary>Run the failed step again, or keep waiting on a held drain.</summary>
     Retry,
 
     Skip,
@@ -93,6 +90,8 @@ public enum StepCommand
     Succeed,
     Fail,
     Skip,
+
+    /// <summary>Back to pending to run again: a failed step, or the update before a checkconfig that is retried.</summary>
     Retry,
 }
 
@@ -142,11 +141,12 @@ public sealed class InvalidCampaignTransitionException(string message) : Invalid
 
 /// <summary>
 /// Every legal state change of campaigns, masters and steps, in one place (the eShop <c>Order.SetShippedStatus</c>
-/// shape): the runner, the API and recovery ask here and never set a state themselves.
+/// shape). Records change state only through their <c>Apply</c> methods (src/Core/Persistence/CampaignRecords.cs),
+/// which ask here and throw on an illegal move; the runner, people's commands and decisions, recovery on start and a
+/// schedule's window closing all go through them. docs/campaigns.md describes the same rules in words.
 /// <para>
 /// Idempotency rule: repeating the command that produced the current state is a no-op that returns that state,
-/// so a second click (approve, pause, resume) or a second report from the runner (park) does nothing. A caller that
-/// must know (to avoid recording a second approval) compares the result with where it started. Terminal states
+/// so a second click (approve, pause, resume) or a second report from the runner (park) does nothing. Terminal states
 /// (succeeded, failed, aborted) refuse every command, repeats included: nothing about a finished campaign changes.
 /// </para>
 /// </summary>
@@ -158,12 +158,11 @@ public static class CampaignStates
             [(CampaignState.AwaitingApproval, CampaignCommand.Approve)] = CampaignState.Running,
             [(CampaignState.AwaitingApproval, CampaignCommand.Abort)] = CampaignState.Aborted,
 
-            // Already approved: a second approval must not restart, unpause or unpark anything.
+            // Already approved: a second approval (or the next wave's) must not restart, unpause or unpark anything.
             [(CampaignState.Running, CampaignCommand.Approve)] = CampaignState.Running,
             [(CampaignState.Paused, CampaignCommand.Approve)] = CampaignState.Paused,
             [(CampaignState.Parked, CampaignCommand.Approve)] = CampaignState.Parked,
 
-            [(CampaignState.Running, CampaignCommand.AwaitApproval)] = CampaignState.AwaitingApproval,
             [(CampaignState.Running, CampaignCommand.Pause)] = CampaignState.Paused,
             [(CampaignState.Running, CampaignCommand.Resume)] = CampaignState.Running,
             [(CampaignState.Running, CampaignCommand.Park)] = CampaignState.Parked,
@@ -173,16 +172,13 @@ public static class CampaignStates
 
             [(CampaignState.Paused, CampaignCommand.Pause)] = CampaignState.Paused,
             [(CampaignState.Paused, CampaignCommand.Resume)] = CampaignState.Running,
-
-            // Masters in flight when the pause came keep going, so they can still fail (park) or be the last (complete).
-            [(CampaignState.Paused, CampaignCommand.Park)] = CampaignState.Parked,
-            [(CampaignState.Paused, CampaignCommand.Complete)] = CampaignState.Succeeded,
             [(CampaignState.Paused, CampaignCommand.Fail)] = CampaignState.Failed,
             [(CampaignState.Paused, CampaignCommand.Abort)] = CampaignState.Aborted,
 
-            // Resolving goes back to running even if it was paused before it parked: the person resolving is there to say otherwise.
+            // Resuming a parked campaign goes back to running even if it was paused before it parked: the person
+            // resolving it is there to say otherwise.
             [(CampaignState.Parked, CampaignCommand.Park)] = CampaignState.Parked,
-            [(CampaignState.Parked, CampaignCommand.Resolve)] = CampaignState.Running,
+            [(CampaignState.Parked, CampaignCommand.Resume)] = CampaignState.Running,
             [(CampaignState.Parked, CampaignCommand.Fail)] = CampaignState.Failed,
             [(CampaignState.Parked, CampaignCommand.Abort)] = CampaignState.Aborted,
         }.ToFrozenDictionary();
@@ -191,26 +187,33 @@ public static class CampaignStates
         new Dictionary<(MasterRunState, MasterCommand), MasterRunState>
         {
             [(MasterRunState.Pending, MasterCommand.Start)] = MasterRunState.Running,
-            [(MasterRunState.Pending, MasterCommand.Skip)] = MasterRunState.Skipped,
-            [(MasterRunState.Pending, MasterCommand.Abort)] = MasterRunState.Aborted,
 
+            // Not started: an abort or a schedule's closing window leaves it out.
+            [(MasterRunState.Pending, MasterCommand.Skip)] = MasterRunState.Skipped,
+
+            // Each step starts the master again; after a restart its in-flight step is resumed.
+            [(MasterRunState.Running, MasterCommand.Start)] = MasterRunState.Running,
             [(MasterRunState.Running, MasterCommand.Hold)] = MasterRunState.Held,
             [(MasterRunState.Running, MasterCommand.Succeed)] = MasterRunState.Succeeded,
             [(MasterRunState.Running, MasterCommand.Fail)] = MasterRunState.Failed,
-            [(MasterRunState.Running, MasterCommand.Abort)] = MasterRunState.Aborted,
+
+            // A drain still under way can be cut short too: the drain step hard stops when it sees the decision.
+            [(MasterRunState.Running, MasterCommand.Escalate)] = MasterRunState.Running,
 
             [(MasterRunState.Held, MasterCommand.Hold)] = MasterRunState.Held,
+            [(MasterRunState.Held, MasterCommand.Start)] = MasterRunState.Running,
             [(MasterRunState.Held, MasterCommand.Escalate)] = MasterRunState.Running,
 
-            // Builds may finish on their own while the hold waits for a person.
-            [(MasterRunState.Held, MasterCommand.Succeed)] = MasterRunState.Succeeded,
-            [(MasterRunState.Held, MasterCommand.Fail)] = MasterRunState.Failed,
-            [(MasterRunState.Held, MasterCommand.Skip)] = MasterRunState.Skipped,
-            [(MasterRunState.Held, MasterCommand.Abort)] = MasterRunState.Aborted,
+            // "Keep waiting": the drain runs again with a new timeout. A held drain cannot be skipped or aborted:
+            // Buildbot cannot cancel a clean shutdown, so the master would go down by itself.
+            [(MasterRunState.Held, MasterCommand.Retry)] = MasterRunState.Running,
 
-            // A failed master stays failed under an abort: its steps say why, and that is what the report needs.
-            [(MasterRunState.Failed, MasterCommand.Retry)] = MasterRunState.Pending,
+            [(MasterRunState.Failed, MasterCommand.Fail)] = MasterRunState.Failed,
+            [(MasterRunState.Failed, MasterCommand.Retry)] = MasterRunState.Running,
             [(MasterRunState.Failed, MasterCommand.Skip)] = MasterRunState.Skipped,
+
+            // A failed master of an aborted campaign has its side effects undone and ends as aborted.
+            [(MasterRunState.Failed, MasterCommand.Abort)] = MasterRunState.Aborted,
         }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<(StepState, StepCommand), StepState> Step =
@@ -218,20 +221,41 @@ public static class CampaignStates
         {
             [(StepState.Pending, StepCommand.Start)] = StepState.Running,
             [(StepState.Pending, StepCommand.Skip)] = StepState.Skipped,
+
+            // After a restart the step that was running is run again (each step is safe to repeat).
+            [(StepState.Running, StepCommand.Start)] = StepState.Running,
             [(StepState.Running, StepCommand.Succeed)] = StepState.Succeeded,
             [(StepState.Running, StepCommand.Fail)] = StepState.Failed,
 
-            // A held drain that a person skips ends as skipped, not failed: nobody did anything wrong.
+            // The master ended (aborted) while this step was still open.
             [(StepState.Running, StepCommand.Skip)] = StepState.Skipped,
             [(StepState.Failed, StepCommand.Retry)] = StepState.Pending,
-            [(StepState.Failed, StepCommand.Skip)] = StepState.Skipped,
+
+            // A failed checkconfig put the checkouts back, so its retry updates them again first.
+            [(StepState.Succeeded, StepCommand.Retry)] = StepState.Pending,
         }.ToFrozenDictionary();
 
-    public static bool IsTerminal(CampaignState state) =>
-        state is CampaignState.Succeeded or CampaignState.Failed or CampaignState.Aborted;
+    private static readonly CampaignState[] TerminalCampaign = [CampaignState.Succeeded, CampaignState.Failed, CampaignState.Aborted];
+    private static readonly MasterRunState[] InFlightMaster = [MasterRunState.Running, MasterRunState.Held, MasterRunState.Failed];
+    private static readonly MasterRunState[] TerminalMaster = [MasterRunState.Succeeded, MasterRunState.Skipped, MasterRunState.Aborted];
 
-    public static bool IsTerminal(MasterRunState state) =>
-        state is MasterRunState.Succeeded or MasterRunState.Skipped or MasterRunState.Aborted;
+    /// <summary>Campaigns that are over: nothing about them changes again. Usable in EF queries (<c>.Contains</c>).</summary>
+    public static IReadOnlyList<CampaignState> TerminalCampaignStates => TerminalCampaign;
+
+    /// <summary>
+    /// Masters a campaign is working on: a task owns each, and it must finish cleanly (a failed one waits for a
+    /// person) before the master may join another campaign. Usable in EF queries.
+    /// </summary>
+    public static IReadOnlyList<MasterRunState> InFlightMasterStates => InFlightMaster;
+
+    /// <summary>Masters that are done with their campaign. Usable in EF queries.</summary>
+    public static IReadOnlyList<MasterRunState> TerminalMasterStates => TerminalMaster;
+
+    public static bool IsTerminal(CampaignState state) => TerminalCampaign.Contains(state);
+
+    public static bool IsTerminal(MasterRunState state) => TerminalMaster.Contains(state);
+
+    public static bool IsInFlight(MasterRunState state) => InFlightMaster.Contains(state);
 
     public static bool IsTerminal(StepState state) => state is StepState.Succeeded or StepState.Skipped;
 
@@ -241,9 +265,18 @@ public static class CampaignStates
 
     public static bool Can(StepState from, StepCommand command) => Step.ContainsKey((from, command));
 
+    /// <summary>The master command a person's decision is.</summary>
+    public static MasterCommand CommandOf(MasterDecision decision) => decision switch
+    {
+        MasterDecision.Escalate => MasterCommand.Escalate,
+        MasterDecision.Retry => MasterCommand.Retry,
+        MasterDecision.Skip => MasterCommand.Skip,
+        _ => throw new ArgumentOutOfRangeException(nameof(decision), decision, null),
+    };
+
     /// <exception cref="InvalidCampaignTransitionException">"cannot {command} a {state} campaign" ("an" before a vowel).</exception>
     public static CampaignState Next(CampaignState from, CampaignCommand command) =>
-        Campaign.TryGetValue((from, command), out var to) ? to : throw Refuse(Verb(command), WireName(from), "campaign");
+        Campaign.TryGetValue((from, command), out var to) ? to : throw Refuse(WireName(command), WireName(from), "campaign");
 
     /// <exception cref="InvalidCampaignTransitionException">"cannot {command} a {state} master".</exception>
     public static MasterRunState Next(MasterRunState from, MasterCommand command) =>
@@ -259,12 +292,6 @@ public static class CampaignStates
         var name = value.ToString();
         return name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
     }
-
-    public static string Verb(CampaignCommand command) => command switch
-    {
-        CampaignCommand.AwaitApproval => "wait for approval on",
-        _ => WireName(command),
-    };
 
     /// <summary>
     /// The steps one master goes through for a kind, in order. The pre-check comes before any side effect; the

@@ -33,7 +33,7 @@ public sealed record CampaignView(
     CampaignPlan Plan,
     ImmutableArray<CampaignMasterView> Masters)
 {
-    public bool IsActive => State is not (CampaignState.Succeeded or CampaignState.Failed or CampaignState.Aborted);
+    public bool IsActive => !CampaignStates.IsTerminal(State);
 
     /// <summary>The schedule that started it, if any.</summary>
     public long? ScheduleId { get; init; }

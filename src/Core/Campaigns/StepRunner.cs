@@ -24,7 +24,7 @@ public sealed record StepContext(
     CampaignPolicy Policy,
     string Actor,
     Func<string, Task> Progress,
-    Func<string?> Decision);
+    Func<MasterDecision?> Decision);
 
 /// <summary>
 /// Runs one step against one master. Every side effect is written to the ledger before it is made, so whatever
@@ -238,7 +238,7 @@ public sealed class StepRunner(
 
             var waited = time.GetUtcNow() - started;
             var decision = c.Decision();
-            if (decision == "escalate" && !escalated)
+            if (decision == MasterDecision.Escalate && !escalated)
             {
                 escalated = true;
                 await c.Progress($"escalated by a person after {Span(waited)}: hard stop");

@@ -149,6 +149,9 @@ public static class MasterObservation
         }),
     ];
 
+    /// <summary>The same checkout compared with another tip (one read from the upstream just now).</summary>
+    internal static RepoState WithTip(RepoState r, string? tip) => Compare(r, tip, r.Error);
+
     private static RepoState Compare(RepoState r, string? tip, string? error)
     {
         if (tip is null || r.Revision is null)

@@ -6,7 +6,9 @@ public sealed class CampaignRecord
 {
     public long Id { get; set; }
     public CampaignKind Kind { get; set; }
-    public CampaignState State { get; set; }
+
+    /// <summary>Changed only by <see cref="Apply"/>: <see cref="CampaignStates"/> says what is legal.</summary>
+    public CampaignState State { get; private set; }
 
     /// <summary>Why the campaign is parked, failed or aborted, in words for the person who has to act.</summary>
     public string? StateDetail { get; set; }
@@ -36,6 +38,9 @@ public sealed class CampaignRecord
     public DateTimeOffset? NotAfter { get; set; }
 
     public List<CampaignMasterRecord> Masters { get; set; } = [];
+
+    /// <exception cref="InvalidCampaignTransitionException">The move is not legal from the current state.</exception>
+    public void Apply(CampaignCommand command) => State = CampaignStates.Next(State, command);
 }
 
 public sealed class CampaignMasterRecord
@@ -49,7 +54,9 @@ public sealed class CampaignMasterRecord
     /// <summary>Order within the bucket: a bucket's masters go strictly one slot after another.</summary>
     public int Slot { get; set; }
 
-    public MasterRunState State { get; set; }
+    /// <summary>Changed only by <see cref="Apply"/>: <see cref="CampaignStates"/> says what is legal.</summary>
+    public MasterRunState State { get; private set; }
+
     public string? Detail { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? EndedAt { get; set; }
@@ -57,10 +64,31 @@ public sealed class CampaignMasterRecord
     /// <summary>Workers connected before the action: verify waits until at least as many are back.</summary>
     public int? WorkersBefore { get; set; }
 
-    /// <summary>A person's decision waiting for the runner: escalate, retry, skip.</summary>
-    public string? PendingDecision { get; set; }
+    /// <summary>
+    /// A person's decision waiting for the runner: the record, so a decision taken before a crash is still honoured.
+    /// It reaches a waiting master in memory (<see cref="DecisionBoard"/>), never by reading this back.
+    /// </summary>
+    public MasterDecision? PendingDecision { get; set; }
 
     public List<StepRecord> Steps { get; set; } = [];
+
+    /// <summary>Moves the master on; the start and end times follow from where it goes.</summary>
+    /// <exception cref="InvalidCampaignTransitionException">The move is not legal from the current state.</exception>
+    public void Apply(MasterCommand command, DateTimeOffset now, string? detail)
+    {
+        State = CampaignStates.Next(State, command);
+        Detail = detail;
+        if (State == MasterRunState.Running)
+        {
+            StartedAt ??= now;
+        }
+
+        if (CampaignStates.IsTerminal(State))
+        {
+            EndedAt = now;
+            PendingDecision = null;
+        }
+    }
 }
 
 public sealed class StepRecord
@@ -69,10 +97,28 @@ public sealed class StepRecord
     public long CampaignMasterId { get; set; }
     public int Seq { get; set; }
     public StepKind Kind { get; set; }
-    public StepState State { get; set; }
+
+    /// <summary>Changed only by <see cref="Apply"/>: <see cref="CampaignStates"/> says what is legal.</summary>
+    public StepState State { get; private set; }
+
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? EndedAt { get; set; }
     public string? Detail { get; set; }
+
+    /// <exception cref="InvalidCampaignTransitionException">The move is not legal from the current state.</exception>
+    public void Apply(StepCommand command, DateTimeOffset now, string? detail = null)
+    {
+        State = CampaignStates.Next(State, command);
+        Detail = detail ?? Detail;
+        if (State == StepState.Running)
+        {
+            StartedAt ??= now;
+        }
+        else if (State != StepState.Pending)
+        {
+            EndedAt = now;
+        }
+    }
 }
 
 public sealed class ApprovalRecord

@@ -79,7 +79,9 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
             e.HasIndex(x => new { x.Master, x.State });
             e.Property(x => x.Master).HasMaxLength(200);
             e.Property(x => x.Bucket).HasMaxLength(200);
-            e.Property(x => x.PendingDecision).HasMaxLength(40);
+            // Lower-case words, as the column has always held ("escalate", "retry", "skip").
+            e.Property(x => x.PendingDecision).HasMaxLength(40)
+                .HasConversion(d => d!.Value.ToString().ToLowerInvariant(), s => Enum.Parse<Campaigns.MasterDecision>(s, true));
             e.HasMany(x => x.Steps).WithOne().HasForeignKey(x => x.CampaignMasterId);
         });
         b.Entity<StepRecord>(e =>

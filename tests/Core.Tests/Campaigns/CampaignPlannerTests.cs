@@ -207,7 +207,7 @@ public sealed class CampaignPlannerTests
     }
 
     [Fact]
-    public void A_reconfig_leaves_out_masters_already_at_the_tip_but_not_those_whose_tip_is_unknown()
+    public void A_reconfig_takes_every_selected_master_even_one_believed_at_the_tip_and_only_outOfSyncOnly_leaves_those_out()
     {
         MasterState[] fleet =
         [
@@ -217,12 +217,11 @@ public sealed class CampaignPlannerTests
         ];
 
         var reconfig = CampaignPlanner.Plan(Request(CampaignKind.Reconfig), fleet, NoHistory);
-        var restart = CampaignPlanner.Plan(Request(CampaignKind.Restart), fleet, NoHistory);
+        var behind = CampaignPlanner.Plan(Request(CampaignKind.Reconfig, new Selector { OutOfSyncOnly = true }), fleet, NoHistory);
 
-        Assert.Equal([["bm02-build1"], ["bm03-build1"]], Waves(reconfig));
-        Assert.Equal(["bm01-build1: already at the production tip"], reconfig.Excluded.ToArray());
-        Assert.Equal(3, restart.Waves.Length);
-        Assert.Empty(restart.Excluded);
+        Assert.Equal(3, reconfig.Waves.Length);
+        Assert.Empty(reconfig.Excluded);
+        Assert.Equal([["bm02-build1"]], Waves(behind));
     }
 
     [Fact]

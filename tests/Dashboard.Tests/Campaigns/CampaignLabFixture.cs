@@ -51,7 +51,16 @@ public sealed class CampaignLabFixture : IAsyncLifetime
 
     public async Task<long> CreateAsync(object request)
     {
-        // A test that failed half-way must not block the next one with its still-active campaign.
+        await AbortLeftoversAsync();
+        using var resp = await App.Client.PostAsJsonAsync("/api/v1/campaigns", request);
+        var body = await resp.Content.ReadAsStringAsync();
+        Xunit.Assert.True(resp.StatusCode == System.Net.HttpStatusCode.Created, $"create: {(int)resp.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt64();
+    }
+
+    /// <summary>A test that failed half-way must not block the next one with its still-active campaign.</summary>
+    public async Task AbortLeftoversAsync()
+    {
         foreach (var c in (await App.Client.GetFromJsonAsync<JsonElement[]>("/api/v1/campaigns"))!)
         {
             if (State(c) is "awaitingApproval" or "running" or "paused" or "parked")
@@ -59,11 +68,6 @@ public sealed class CampaignLabFixture : IAsyncLifetime
                 await App.Client.PostAsJsonAsync($"/api/v1/campaigns/{c.GetProperty("id").GetInt64()}/abort", new { reason = "left over by an earlier test" });
             }
         }
-
-        using var resp = await App.Client.PostAsJsonAsync("/api/v1/campaigns", request);
-        var body = await resp.Content.ReadAsStringAsync();
-        Xunit.Assert.True(resp.StatusCode == System.Net.HttpStatusCode.Created, $"create: {(int)resp.StatusCode} {body}");
-        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt64();
     }
 
     public async Task<JsonElement> PostAsync(string path, int expect = 200)
@@ -112,6 +116,44 @@ public sealed class CampaignLabFixture : IAsyncLifetime
         while (DateTime.UtcNow < deadline);
 
         throw new Xunit.Sdk.XunitException($"{name}: {what} not seen within {within}; last: {last}");
+    }
+
+    /// <summary>
+    /// Releases each held build once its master's drain is under way in campaign <paramref name="id"/> (the clean
+    /// shutdown asked for and waiting), so the drain really waits for a build however slow the steps before it were.
+    /// Once the campaign is over, whatever is still held is released.
+    /// </summary>
+    public async Task ReleaseWhenDrainingAsync(long id, IReadOnlyList<HeldBuild> held, CancellationToken ct)
+    {
+        try
+        {
+            while (held.Any(h => !h.Released))
+            {
+                var c = await CampaignAsync(id);
+                if (State(c) is "succeeded" or "failed" or "parked" or "aborted")
+                {
+                    break;
+                }
+
+                foreach (var h in held.Where(h => !h.Released))
+                {
+                    var drain = Step(Master(c, h.Master.Name), "drain");
+                    if (drain.GetProperty("detail").GetString()?.StartsWith("draining for", StringComparison.Ordinal) == true)
+                    {
+                        h.Release();
+                    }
+                }
+
+                await Task.Delay(300, ct);
+            }
+        }
+        finally
+        {
+            foreach (var h in held)
+            {
+                h.Release();
+            }
+        }
     }
 
     public static JsonElement Master(JsonElement campaign, string name) =>

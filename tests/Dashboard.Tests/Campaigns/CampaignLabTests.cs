@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Wrangler.Core.Integrations;
@@ -24,22 +25,42 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
         Assert.Equal("awaitingApproval", State(created));
         Assert.Equal(3, created.GetProperty("waves").GetArrayLength());
 
-        // Busy masters: a build on each, longer than the time it takes to approve.
-        var builds = new List<(Lab.LabMaster Master, int Request)>();
-        foreach (var n in names)
+        // Busy masters: a build on each, held until that master's drain is under way, so every drain waits for one.
+        var builds = new List<Lab.HeldBuild>();
+        try
         {
-            var m = f.Lab.Master(n);
-            builds.Add((m, await f.Lab.ForceBuildAsync(m, 15)));
+            foreach (var n in names)
+            {
+                builds.Add(await f.Lab.HoldBuildAsync(f.Lab.Master(n)));
+            }
+
+            foreach (var b in builds)
+            {
+                await f.WaitForMasterAsync(b.Master.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
+            }
+        }
+        catch
+        {
+            builds.ForEach(b => b.Release());
+            throw;
         }
 
-        foreach (var (m, _) in builds)
-        {
-            await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
-        }
-
+        using var stopReleasing = new CancellationTokenSource();
+        var releasing = f.ReleaseWhenDrainingAsync(id, builds, stopReleasing.Token);
         await f.PostAsync($"/api/v1/campaigns/{id}/approve");
         await f.PostAsync($"/api/v1/campaigns/{id}/approve"); // a second click changes nothing
-        var done = await f.WaitForCampaignAsync(id, c => State(c) is "succeeded" or "failed" or "parked" or "aborted", "the end", TimeSpan.FromMinutes(6));
+        JsonElement done;
+        try
+        {
+            done = await f.WaitForCampaignAsync(id, c => State(c) is "succeeded" or "failed" or "parked" or "aborted", "the end", TimeSpan.FromMinutes(6));
+            await releasing;
+        }
+        finally
+        {
+            builds.ForEach(b => b.Release());
+            await stopReleasing.CancelAsync();
+        }
+
         Assert.True(State(done) == "succeeded", done.ToString());
         // The fixture acts with the bootstrap token, so that is who the record names.
         Assert.Equal("bootstrap", done.GetProperty("approvedBy").GetString());
@@ -60,9 +81,9 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
         var build = down["bm04-build1"];
         Assert.True(build.From < tests[0].To && tests[0].From < build.To, $"bm04-build1 {build} did not overlap the first wave {tests[0]}");
 
-        foreach (var (m, request) in builds)
+        foreach (var b in builds)
         {
-            Assert.Equal(0, await f.Lab.WaitForBuildAsync(m, request, TimeSpan.FromSeconds(30)));
+            Assert.Equal(0, await f.Lab.WaitForBuildAsync(b.Master, b.Request, TimeSpan.FromSeconds(30)));
         }
 
         foreach (var n in names)
@@ -111,7 +132,7 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
     public async Task A_drain_that_outlasts_its_timeout_holds_and_escalate_hard_stops_it()
     {
         var m = f.Lab.Master("bm05-try1");
-        var request = await f.Lab.ForceBuildAsync(m, 300);
+        using var build = await f.Lab.HoldBuildAsync(m); // never released: the hard stop cancels it
         await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
         var id = await f.CreateAsync(new { kind = "gracefulRestart", selector = new { names = new[] { m.Name } }, policy = new { drainTimeout = "00:00:05", onDrainTimeout = "hold" } });
         await f.PostAsync($"/api/v1/campaigns/{id}/approve");
@@ -126,7 +147,7 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
         var done = await f.WaitForCampaignAsync(id, c => State(c) is "succeeded" or "failed" or "parked", "the end", TimeSpan.FromMinutes(2));
         Assert.Equal("succeeded", State(done));
         Assert.Contains("escalated", Step(Master(done, m.Name), "drain").GetProperty("detail").GetString());
-        Assert.NotEqual(0, await f.Lab.WaitForBuildAsync(m, request, TimeSpan.FromSeconds(30))); // the long build was cancelled by the hard stop
+        Assert.NotEqual(0, await f.Lab.WaitForBuildAsync(m, build.Request, TimeSpan.FromSeconds(30))); // the held build was cancelled by the hard stop
         await f.WaitForMasterAsync(m.Name, j => State(j) == "running", "running again", TimeSpan.FromSeconds(30));
         await AssertLedgerEmptyAsync(id);
     }
@@ -135,7 +156,7 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
     public async Task With_policy_hard_stop_a_timed_out_drain_is_stopped_without_a_person()
     {
         var m = f.Lab.Master("bm04-build1");
-        await f.Lab.ForceBuildAsync(m, 300);
+        using var held = await f.Lab.HoldBuildAsync(m); // never released: the policy's hard stop cancels it
         await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
         var id = await f.CreateAsync(new { kind = "gracefulRestart", selector = new { names = new[] { m.Name } }, policy = new { drainTimeout = "00:00:05", onDrainTimeout = "hardStop" } });
         await f.PostAsync($"/api/v1/campaigns/{id}/approve");
@@ -179,6 +200,52 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
             var seen = await f.WaitForMasterAsync(lm.Name, j => j.GetProperty("inSync").ValueKind == JsonValueKind.True, "in sync", TimeSpan.FromSeconds(15));
             Assert.Equal(tip, seen.GetProperty("repos").EnumerateArray().Single(r => r.GetProperty("name").GetString() == "buildbot-configs").GetProperty("revision").GetString());
             using var builders = await f.Lab.GetJsonAsync(lm, "builders");
+            Assert.Contains(builders.RootElement.GetProperty("builders").EnumerateArray(), b => b.GetProperty("name").GetString() == builder);
+        }
+
+        await AssertLedgerEmptyAsync(id);
+    }
+
+    [Fact]
+    public async Task The_release_runner_pushes_asks_for_a_reconfig_of_every_master_within_a_second_and_polls_until_the_revision_is_live()
+    {
+        var names = f.Lab.Masters.Select(m => m.Name).ToArray();
+        await f.AbortLeftoversAsync();
+
+        var builder = "release-" + Guid.NewGuid().ToString("N")[..6];
+        await f.Lab.CommitUpstreamAsync("buildbot-configs", "builders.py", Lab.LabFiles.BuildersPy("sleep", builder), $"Bug 7 - release {builder}");
+        var pushed = System.Diagnostics.Stopwatch.StartNew();
+
+        // Within a second of the push, before any poll has seen it: every master named, none turned away.
+        using var created = await f.App.Client.PostAsJsonAsync("/api/v1/campaigns", new { kind = "reconfig", selector = new { names }, policy = new { perBucket = 1 } });
+        var asked = pushed.Elapsed;
+        var body = await created.Content.ReadAsStringAsync();
+        Assert.True(created.StatusCode == System.Net.HttpStatusCode.Created, $"{(int)created.StatusCode} {body}");
+        Assert.True(asked < TimeSpan.FromSeconds(1), $"asked {asked.TotalMilliseconds:0} ms after the push");
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt64();
+        Assert.Equal(names.Order(), JsonDocument.Parse(body).RootElement.GetProperty("waves").EnumerateArray().SelectMany(w => w.EnumerateArray()).Select(n => n.GetString()!).Order());
+        await f.PostAsync($"/api/v1/campaigns/{id}/approve");
+
+        var tip = await f.Lab.UpstreamTipAsync("buildbot-configs");
+        var first = await f.App.Client.GetFromJsonAsync<JsonElement>($"/api/v1/revisions/live?repo=buildbot-configs&revision={tip}");
+        Assert.False(first.GetProperty("live").GetBoolean(), first.ToString());
+        Assert.Equal(names.Order(), first.GetProperty("behind").EnumerateArray().Select(n => n.GetString()!).Order());
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(4);
+        JsonElement live;
+        do
+        {
+            await Task.Delay(500);
+            live = await f.App.Client.GetFromJsonAsync<JsonElement>($"/api/v1/revisions/live?repo=buildbot-configs&revision={tip}");
+        }
+        while (!live.GetProperty("live").GetBoolean() && DateTime.UtcNow < deadline);
+
+        Assert.True(live.GetProperty("live").GetBoolean(), live.ToString());
+        var done = await f.WaitForCampaignAsync(id, c => State(c) is "succeeded" or "failed" or "parked" or "aborted", "the end", TimeSpan.FromMinutes(2));
+        Assert.True(State(done) == "succeeded", done.ToString());
+        foreach (var m in f.Lab.Masters)
+        {
+            using var builders = await f.Lab.GetJsonAsync(m, "builders");
             Assert.Contains(builders.RootElement.GetProperty("builders").EnumerateArray(), b => b.GetProperty("name").GetString() == builder);
         }
 
@@ -316,9 +383,11 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
         var pidBefore = int.Parse(File.ReadAllText(m.TwistdPidFile).Trim());
         var id = await f.CreateAsync(new { kind = "reboot", selector = new { names = new[] { m.Name } }, reason = "lab: reboot" });
 
-        // A build in progress: the reboot drains it first instead of killing it with the host.
-        var build = await f.Lab.ForceBuildAsync(m, 15);
+        // A build in progress, held until the drain is under way: the reboot drains it first instead of killing it with the host.
+        using var build = await f.Lab.HoldBuildAsync(m);
         await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
+        using var stopReleasing = new CancellationTokenSource();
+        var releasing = f.ReleaseWhenDrainingAsync(id, [build], stopReleasing.Token);
         await f.PostAsync($"/api/v1/campaigns/{id}/approve");
 
         // Off the network for a few seconds: ssh to the host is refused, as to a rebooting host.
@@ -349,7 +418,8 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
         Assert.Contains("host back after", back);
         Assert.Contains("its init started the master", back);
 
-        Assert.Equal(0, await f.Lab.WaitForBuildAsync(m, build, TimeSpan.FromSeconds(30)));
+        await releasing;
+        Assert.Equal(0, await f.Lab.WaitForBuildAsync(m, build.Request, TimeSpan.FromSeconds(30)));
 
         // A new process, started by the host, with its workers back.
         var pidAfter = int.Parse(File.ReadAllText(m.TwistdPidFile).Trim());

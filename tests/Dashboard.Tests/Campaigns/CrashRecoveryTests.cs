@@ -35,7 +35,8 @@ public sealed class CrashRecoveryTests(CampaignLabFixture f)
         try
         {
             await WranglerProcess.WaitHealthyAsync(http, Output);
-            var request = await f.Lab.ForceBuildAsync(m, 60);
+            // Held until after the restart: the drain is under way when the first Wrangler dies, however slow the machine.
+            using var held = await f.Lab.HoldBuildAsync(m);
             await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
 
             using var created = await http.PostAsJsonAsync("/api/v1/campaigns", new { kind = "gracefulRestart", selector = new { names = new[] { m.Name } } });
@@ -51,11 +52,12 @@ public sealed class CrashRecoveryTests(CampaignLabFixture f)
 
             second = WranglerProcess.Start(args, Output);
             await WranglerProcess.WaitHealthyAsync(http, Output);
+            held.Release();
             var done = await WaitAsync(http, id, c => State(c) is "succeeded" or "failed" or "parked", "the end after the restart", TimeSpan.FromMinutes(3));
             Assert.True(State(done) == "succeeded", done.ToString());
 
             // The build the drain waited for finished normally: the master was not hard-stopped, and asked to stop once.
-            Assert.Equal(0, await f.Lab.WaitForBuildAsync(m, request, TimeSpan.FromSeconds(30)));
+            Assert.Equal(0, await f.Lab.WaitForBuildAsync(m, held.Request, TimeSpan.FromSeconds(30)));
             var shutdowns = File.ReadLines(Path.Combine(m.MasterDir, "twistd.log"))
                 .Where(l => l.Contains("Initiating clean shutdown", StringComparison.Ordinal))
                 .Count(l => DateTimeOffset.TryParseExact(l[..24], "yyyy-MM-dd HH:mm:sszzz", CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) && at >= since);

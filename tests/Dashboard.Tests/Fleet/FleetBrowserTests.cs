@@ -33,7 +33,7 @@ public sealed class FleetBrowserTests(FleetLabFixture f) : IAsyncLifetime
         // A build forced and a worker paused on the lab show up in the row.
         var busy = f.Lab.Masters[1];
         await page.EvaluateAsync("() => window.__sameDocument = true");
-        await f.Lab.ForceBuildAsync(busy, 20);
+        using var held = await f.Lab.HoldBuildAsync(busy); // running until the test has looked at it
         await Assertions.Expect(page.Locator($"tr[data-master='{busy.Name}']")).ToHaveAttributeAsync("data-builds", "1", new() { Timeout = (float)FleetLabFixture.Within.TotalMilliseconds });
         await LabRpc.WorkerAsync(f, busy.ApiUrl.ToString(), busy.Workers[1].Name, "pause");
         try

@@ -102,7 +102,7 @@ public sealed class ScheduleLabTests(CampaignLabFixture f)
         });
         try
         {
-            var build = await f.Lab.ForceBuildAsync(m, 40);
+            using var build = await f.Lab.HoldBuildAsync(m); // held until the test ends: the drain must time out
             await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
             using var resp = await f.App.Client.PostAsJsonAsync($"/api/v1/schedules/{id}/run", new { });
             Assert.True(resp.StatusCode == HttpStatusCode.Created, await resp.Content.ReadAsStringAsync());
@@ -138,7 +138,7 @@ public sealed class ScheduleLabTests(CampaignLabFixture f)
             await f.PostAsync($"/api/v1/campaigns/{run}/masters/{m.Name}/escalate", 202);
             var done = await f.WaitForCampaignAsync(run, c => State(c) is "succeeded" or "failed" or "parked", "the end", TimeSpan.FromMinutes(2));
             Assert.True(State(done) == "succeeded", done.ToString());
-            await f.Lab.WaitForBuildAsync(m, build, TimeSpan.FromSeconds(30));
+            await f.Lab.WaitForBuildAsync(m, build.Request, TimeSpan.FromSeconds(30));
         }
         finally
         {
