@@ -29,6 +29,8 @@ public sealed class CampaignPageTests : ComponentTest
     {
         Ctx.Services.AddDbContextFactory<WranglerDb>(o => DatabaseSetup.Configure(o, Path.Combine(dir, "w.db")));
         Ctx.Services.AddSingleton<IFleetMonitor>(new FakeFleetMonitor([FleetBuilder.Master("bm01-tests1-linux32"), FleetBuilder.Master("bm02-tests1-linux32")]));
+        Ctx.Services.AddSingleton<IRepoTips, NoTips>();
+        Ctx.Services.AddSingleton<DecisionBoard>();
         Ctx.Services.AddSingleton<CampaignService>();
         Ctx.Services.AddSingleton<StepOutputLog>();
         Ctx.Services.AddScoped<UserAccess>();
@@ -143,4 +145,11 @@ public sealed class CampaignPageTests : ComponentTest
         op.WaitForAssertion(() => Assert.False(op.Find("#create").HasAttribute("disabled")));
         Assert.Empty(op.FindAll("#create-not-allowed"));
     }
+}
+
+/// <summary>No upstream is known: the page tests create campaigns by name, which read no tips.</summary>
+internal sealed class NoTips : IRepoTips
+{
+    public Task<IReadOnlyDictionary<(string Repo, string Branch), string>> GetTipsAsync(IReadOnlyCollection<(string Repo, string Branch)> wanted, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyDictionary<(string Repo, string Branch), string>>(new Dictionary<(string Repo, string Branch), string>());
 }
