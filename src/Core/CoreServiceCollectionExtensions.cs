@@ -13,6 +13,7 @@ using Wrangler.Core.Persistence;
 using Wrangler.Core.Remote;
 using Wrangler.Core.Scheduling;
 using Wrangler.Core.Sync;
+using Wrangler.Core.Workers;
 
 namespace Wrangler.Core;
 
@@ -59,6 +60,7 @@ public static class CoreServiceCollectionExtensions
 
         services.AddWranglerScheduling(configuration, databasePath);
         services.AddWranglerSync(configuration, contentRoot);
+        services.AddWranglerWorkers(configuration);
         return services;
     }
 
@@ -66,7 +68,8 @@ public static class CoreServiceCollectionExtensions
     private static void AddDemoFleet(this IServiceCollection services, IConfiguration configuration)
     {
         var seed = configuration.GetValue<int?>("Wrangler:Demo:Seed");
-        services.AddSingleton(sp => new DemoFleet(sp.GetRequiredService<TimeProvider>(), seed));
+        var size = configuration.GetValue("Wrangler:Demo:Masters", DemoInventory.BaseSize);
+        services.AddSingleton(sp => new DemoFleet(sp.GetRequiredService<TimeProvider>(), seed, size));
         services.Replace(ServiceDescriptor.Singleton<IFleetAccess>(sp => sp.GetRequiredService<DemoFleet>()));
         services.AddSingleton<IRepoTips>(sp => sp.GetRequiredService<DemoFleet>());
         services.AddSingleton<IInventorySource>(sp =>

@@ -13,7 +13,8 @@ public static class LabFiles
 
     /// <summary>
     /// buildbot-configs/builders.py defining one `sleep`-style builder per name, each with a force
-    /// scheduler "{name}-force" whose "secs" parameter is how long the build sleeps.
+    /// scheduler "{name}-force" whose "secs" parameter is how long the build sleeps, and whose optional
+    /// "hold" parameter is a file the build then waits on until it is removed.
     /// Commit a different list upstream, pull and reconfig to change a master's builders.
     /// </summary>
     public static string BuildersPy(params string[] builderNames)
@@ -29,13 +30,18 @@ public static class LabFiles
 
             for _name in SLEEP_BUILDERS:
                 _factory = util.BuildFactory([
-                    steps.ShellCommand(name='sleep', command=['sleep', util.Property('secs', default='1')]),
+                    # Sleeps "secs", then, if "hold" names a file, waits until that file is gone: a test that needs a
+                    # build running holds it with a file it removes, not with a duration.
+                    steps.ShellCommand(name='sleep', command=[
+                        'sh', '-c', 'sleep "$1"; while [ -n "$2" ] && [ -e "$2" ]; do sleep 0.1; done', 'sleep',
+                        util.Property('secs', default='1'), util.Property('hold', default='')]),
                 ])
                 c['builders'].append(util.BuilderConfig(name=_name, workernames=WORKER_NAMES, factory=_factory))
                 c['schedulers'].append(schedulers.ForceScheduler(
                     name=_name + '-force',
                     builderNames=[_name],
-                    properties=[util.StringParameter(name='secs', label='seconds', default='1')],
+                    properties=[util.StringParameter(name='secs', label='seconds', default='1'),
+                                util.StringParameter(name='hold', label='hold while this file exists', default='')],
                 ))
 
             """;

@@ -162,14 +162,21 @@ public sealed class LabFleet : IAsyncDisposable
     /// Forces <paramref name="builder"/> through its "{builder}-force" scheduler (JSON-RPC over REST).
     /// Returns the build request id (not the buildset id), which is what <see cref="WaitForBuildAsync"/> takes.
     /// </summary>
-    public async Task<int> ForceBuildAsync(LabMaster m, int seconds, string builder, CancellationToken ct = default)
+    public Task<int> ForceBuildAsync(LabMaster m, int seconds, string builder, CancellationToken ct = default) =>
+        ForceBuildAsync(m, seconds, builder, null, ct);
+
+    /// <summary>
+    /// Forces a build that, after <paramref name="seconds"/>, keeps running while the file <paramref name="holdFile"/>
+    /// exists: create the file first, remove it to let the build finish (with success).
+    /// </summary>
+    public async Task<int> ForceBuildAsync(LabMaster m, int seconds, string builder, string? holdFile, CancellationToken ct = default)
     {
         var body = JsonSerializer.Serialize(new
         {
             jsonrpc = "2.0",
             method = "force",
             id = 1,
-            @params = new { secs = seconds.ToString(CultureInfo.InvariantCulture), reason = "lab", username = HgUser },
+            @params = new { secs = seconds.ToString(CultureInfo.InvariantCulture), hold = holdFile ?? "", reason = "lab", username = HgUser },
         });
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
         using var resp = await http.PostAsync($"{m.ApiUrl}/forceschedulers/{Uri.EscapeDataString(builder + "-force")}", content, ct).ConfigureAwait(false);
@@ -278,6 +285,32 @@ public sealed class LabFleet : IAsyncDisposable
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await LaunchTwistdAsync(m.MasterDir, "master", m.Name, cts.Token).ConfigureAwait(false);
         await WaitForMasterAsync(m, cts.Token).ConfigureAwait(false);
+        await WaitForWorkersAsync(m, cts.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops a worker process behind Wrangler's back: SIGTERM to its twistd.pid (SIGKILL after 15 s).</summary>
+    public async Task StopWorkerAsync(LabWorker w)
+    {
+        var pid = ReadPid(Path.Combine(w.Dir, "twistd.pid"));
+        if (pid is int p && LabProcess.IsAlive(p) && LabProcess.BelongsTo(p, Root))
+        {
+            await LabProcess.StopAllAsync([p], TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+            Forget(p);
+        }
+    }
+
+    /// <summary>Whether the worker's process is running (a graceful shutdown or kill ends it).</summary>
+    public bool WorkerRunning(LabWorker w) =>
+        ReadPid(Path.Combine(w.Dir, "twistd.pid")) is int p && LabProcess.IsAlive(p) && LabProcess.BelongsTo(p, Root);
+
+    /// <summary>Starts a stopped worker again (as `buildbot-worker start` would) and waits until its master lists it connected.</summary>
+    public async Task StartWorkerAsync(LabWorker w, CancellationToken ct = default)
+    {
+        var m = Masters.Single(x => x.Workers.Contains(w));
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(TimeSpan.FromSeconds(60));
+        File.Delete(Path.Combine(w.Dir, "twistd.pid"));
+        await LaunchTwistdAsync(w.Dir, "worker", w.Name, cts.Token).ConfigureAwait(false);
         await WaitForWorkersAsync(m, cts.Token).ConfigureAwait(false);
     }
 

@@ -144,12 +144,90 @@ public sealed class BuildbotClient : IBuildbotApi
     }
 
     private Task<IReadOnlyList<BuildbotWorker>> GetWorkersAsync(Uri root, string path, CancellationToken ct) =>
-        GetListAsync(root, path, "workers", e => new BuildbotWorker(
-            Int(e, "workerid"), Str(e, "name") ?? "",
-            Array(e, "connected_to").Select(c => Int(c, "masterid")).ToList(),
-            Array(e, "configured_on").Select(c => new WorkerBuilderConfig(Int(c, "builderid"), Int(c, "masterid"))).ToList(),
-            e.TryGetProperty("paused", out var p) && p.ValueKind == JsonValueKind.True,
-            e.TryGetProperty("graceful", out var g) && g.ValueKind == JsonValueKind.True), ct);
+        GetListAsync(root, path, "workers", ParseWorker, ct);
+
+    /// <summary>A worker as REST and the <c>workers/*/*</c> events spell it.</summary>
+    public static BuildbotWorker ParseWorker(JsonElement e) => new(
+        Int(e, "workerid"), Str(e, "name") ?? "",
+        Array(e, "connected_to").Select(c => Int(c, "masterid")).ToList(),
+        Array(e, "configured_on").Select(c => new WorkerBuilderConfig(Int(c, "builderid"), Int(c, "masterid"))).ToList(),
+        e.TryGetProperty("paused", out var p) && p.ValueKind == JsonValueKind.True,
+        e.TryGetProperty("graceful", out var g) && g.ValueKind == JsonValueKind.True)
+    {
+        Version = e.TryGetProperty("workerinfo", out var i) && i.ValueKind == JsonValueKind.Object ? Str(i, "version")?.Trim() : null,
+        Host = e.TryGetProperty("workerinfo", out var h) && h.ValueKind == JsonValueKind.Object ? Str(h, "host")?.Trim() : null,
+    };
+
+    /// <summary>A build as REST and the <c>builds/*/*</c> events spell it.</summary>
+    public static BuildbotBuild ParseBuild(JsonElement e) => new(
+        Int(e, "buildid"), Int(e, "builderid"), Int(e, "number"), OptInt(e, "workerid"), Int(e, "masterid"),
+        Time(e, "started_at"), Time(e, "complete_at"),
+        e.TryGetProperty("complete", out var c) && c.ValueKind == JsonValueKind.True,
+        OptInt(e, "results"), Str(e, "state_string"));
+
+    public async Task<IReadOnlyList<BuildbotBuild>> GetBuildsSinceAsync(DateTimeOffset since, CancellationToken ct = default)
+    {
+        var recent = GetListAsync(baseUrl, "builds?started_at__ge=" + since.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)
+            + "&order=-buildid&limit=2000", "builds", ParseBuild, ct);
+        var running = GetListAsync(baseUrl, "builds?complete=false", "builds", ParseBuild, ct);
+        await Task.WhenAll(recent, running).ConfigureAwait(false);
+        return [.. running.Result.Concat(recent.Result).DistinctBy(b => b.BuildId)];
+    }
+
+    /// <summary>
+    /// Reads <c>/sse/listen/{path}</c> (BUILDBOT.md §10): <c>event: event</c> blocks whose data is
+    /// <c>{"key": [...], "message": {...}}</c>. Ends when the master closes the stream.
+    /// </summary>
+    public async IAsyncEnumerable<BuildbotEvent> ListenAsync(string path, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var root = baseUrl.AbsoluteUri;
+        var i = root.LastIndexOf("api/v2", StringComparison.Ordinal);
+        var url = new Uri((i >= 0 ? root[..i] : root) + "sse/listen/" + path);
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        // With ResponseHeadersRead the client's timeout bounds only the wait for headers, not the open stream.
+        using var response = await SendAsync(() => http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct), url).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new BuildbotApiException(BuildbotErrorKind.Http, $"GET {url} answered {(int)response.StatusCode}", (int)response.StatusCode);
+        }
+
+        await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(stream).EnumerateAsync(ct).ConfigureAwait(false))
+        {
+            if (item.EventType == "handshake")
+            {
+                // The subscription is live from here on.
+                yield return new BuildbotEvent(["handshake"], default);
+                continue;
+            }
+
+            if (item.EventType != "event")
+            {
+                continue;
+            }
+
+            BuildbotEvent? parsed = null;
+            try
+            {
+                using var doc = JsonDocument.Parse(item.Data);
+                var key = Array(doc.RootElement, "key").Select(k => k.GetString() ?? "").ToList();
+                if (doc.RootElement.TryGetProperty("message", out var message))
+                {
+                    parsed = new BuildbotEvent(key, message.Clone());
+                }
+            }
+            catch (JsonException)
+            {
+                // A malformed event is skipped; the periodic REST read puts the state right.
+            }
+
+            if (parsed is not null)
+            {
+                yield return parsed;
+            }
+        }
+    }
 
     private async Task<IReadOnlyList<T>> GetListAsync<T>(Uri root, string path, string key, Func<JsonElement, T> map, CancellationToken ct)
     {

@@ -13,7 +13,28 @@ public sealed record BuildbotWorker(
     bool Graceful)
 {
     public bool IsConnected => ConnectedTo.Count > 0;
+
+    /// <summary>From <c>workerinfo</c>, which stays empty until the worker has connected once.</summary>
+    public string? Version { get; init; }
+
+    public string? Host { get; init; }
 }
+
+/// <summary>A build, running or complete, as <c>/api/v2/builds</c> and the <c>builds/*/*</c> events carry it.</summary>
+public sealed record BuildbotBuild(
+    int BuildId,
+    int BuilderId,
+    int Number,
+    int? WorkerId,
+    int MasterId,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? CompleteAt,
+    bool Complete,
+    int? Results,
+    string? StateString);
+
+/// <summary>One server-sent event of a master's <c>/sse/listen/...</c> stream (BUILDBOT.md §10): its routing key and message.</summary>
+public sealed record BuildbotEvent(IReadOnlyList<string> Key, System.Text.Json.JsonElement Message);
 
 public sealed record BuildbotBuilder(int BuilderId, string Name, IReadOnlyList<int> MasterIds, IReadOnlyList<string> Tags);
 

@@ -29,7 +29,7 @@ public sealed partial class DemoFleet : IFleetAccess, IRepoTips, IInventoryView
     private readonly Random tipRng;
     private readonly Random noise;
 
-    public DemoFleet(TimeProvider time, int? seed = null)
+    public DemoFleet(TimeProvider time, int? seed = null, int masters = DemoInventory.BaseSize)
     {
         ArgumentNullException.ThrowIfNull(time);
         this.time = time;
@@ -37,7 +37,7 @@ public sealed partial class DemoFleet : IFleetAccess, IRepoTips, IInventoryView
         fleetRng = new Random(Seed);
         tipRng = new Random(unchecked(Seed * 31 + 17));
         noise = new Random(unchecked(Seed ^ 0x5bd1e995));
-        sims = DemoInventory.Create(Seed);
+        sims = DemoInventory.Create(Seed, masters);
         byName = sims.ToDictionary(s => s.Info.Name, StringComparer.Ordinal);
         Masters = sims.Select(s => s.Info).ToList();
         simNow = gridAt = time.GetUtcNow();

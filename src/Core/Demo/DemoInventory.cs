@@ -82,15 +82,23 @@ internal static class DemoInventory
         ("OS X 10.7", "build", "mac", 60), ("OS X 10.7 64-bit", "leak test build", "mac", 75),
     ];
 
+    /// <summary>The hand-written fleet's size; a larger demo (the benchmark's scale run) repeats it on new hosts.</summary>
+    public const int BaseSize = 28;
+
     /// <summary>Builds the masters with their builders and workers; worker names are unique across the fleet.</summary>
-    public static List<SimMaster> Create(int seed)
+    public static List<SimMaster> Create(int seed, int count = BaseSize)
     {
+        if (count < 1 || count > 5000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, "a demo fleet has 1 to 5000 masters");
+        }
+
         var counters = new Dictionary<string, int>(StringComparer.Ordinal);
         var masters = new List<SimMaster>();
         var workerId = 0;
-        for (var i = 0; i < Specs.Length; i++)
+        for (var i = 0; i < count; i++)
         {
-            var spec = Specs[i];
+            var spec = Copy(Specs[i % Specs.Length], i / Specs.Length);
             var rng = new Random(unchecked((seed * 397) ^ (i * 7919 + 1)));
             var info = Info(spec);
             var builders = Builders(spec, rng);
@@ -110,13 +118,25 @@ internal static class DemoInventory
         return masters;
     }
 
+    /// <summary>Round 0 is the hand-written fleet; later rounds are the same shapes on hosts numbered from 1000 up.</summary>
+    private static Spec Copy(Spec s, int round)
+    {
+        if (round == 0)
+        {
+            return s;
+        }
+
+        var host = 1000 * round + s.HostNumber;
+        return s with { Name = string.Create(CultureInfo.InvariantCulture, $"bm{host}{s.Name[s.Name.IndexOf('-', StringComparison.Ordinal)..]}"), HostNumber = host };
+    }
+
     private static MasterInfo Info(Spec s)
     {
         var site = s.Datacentre == Scl3 ? "scl3" : "use1";
         var hostname = $"buildbot-master{s.HostNumber:00}.bb.releng.{site}.mozilla.com";
         var instance = s.Name[(s.Name.IndexOf('-', StringComparison.Ordinal) + 1)..];
         var basedir = "/builds/buildbot/" + instance;
-        var ipPrefix = s.Datacentre == Scl3 ? "10.26.48" : "10.134.48";
+        var ipPrefix = s.Datacentre == Scl3 ? "10.26" : "10.134";
         return new MasterInfo
         {
             Name = s.Name,
@@ -130,7 +150,7 @@ internal static class DemoInventory
             HttpPort = s.HttpPort,
             PbPort = s.PbPort,
             BuildbotBin = basedir + "/bin/buildbot",
-            IpAddress = string.Create(CultureInfo.InvariantCulture, $"{ipPrefix}.{s.HostNumber}"),
+            IpAddress = string.Create(CultureInfo.InvariantCulture, $"{ipPrefix}.{48 + s.HostNumber / 256}.{s.HostNumber % 256}"),
             SshUser = "cltbld",
             Repos =
             [

@@ -20,6 +20,8 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
     public DbSet<RevisionEventRecord> RevisionEvents => Set<RevisionEventRecord>();
     public DbSet<FreezeRecord> Freezes => Set<FreezeRecord>();
     public DbSet<AutoReconfigRecord> AutoReconfigs => Set<AutoReconfigRecord>();
+    public DbSet<Workers.WorkerRecord> Workers => Set<Workers.WorkerRecord>();
+    public DbSet<Workers.WorkerEventRecord> WorkerEvents => Set<Workers.WorkerEventRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -149,6 +151,27 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
             e.ToTable("AutoReconfigs");
             e.HasKey(x => x.CampaignId);
             e.Property(x => x.CampaignId).ValueGeneratedNever();
+        });
+        b.Entity<Workers.WorkerRecord>(e =>
+        {
+            e.ToTable("Workers");
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.Property(x => x.ConnectedMaster).HasMaxLength(200);
+            e.Property(x => x.LastBuildResult).HasMaxLength(20);
+            e.Property(x => x.LastBuildMaster).HasMaxLength(200);
+            e.Property(x => x.LastBuildBuilder).HasMaxLength(200);
+            e.Property(x => x.LastBuildUrl).HasMaxLength(500);
+            e.Property(x => x.LastCyclePhase).HasMaxLength(40);
+            e.Property(x => x.IdleBy).HasMaxLength(200);
+        });
+        b.Entity<Workers.WorkerEventRecord>(e =>
+        {
+            e.ToTable("WorkerEvents");
+            e.HasIndex(x => new { x.Worker, x.At });
+            e.Property(x => x.Worker).HasMaxLength(200);
+            e.Property(x => x.Master).HasMaxLength(200);
+            e.Property(x => x.Kind).HasMaxLength(20);
         });
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Wrangler.Core.Buildbot;
+using Wrangler.Core.Fleet;
 using Wrangler.Core.Remote;
 using Wrangler.Core.Tests.Lab;
 using Wrangler.Lab;
@@ -63,6 +64,65 @@ public sealed class MasterHostLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.True((await host.GetFactsAsync()).LockPresent);
         await host.RemoveLockAsync();
         Assert.False((await host.GetFactsAsync()).LockPresent);
+    }
+
+    /// <summary>
+    /// The poll reads revisions from .hg/dirstate and .hg/branch, not from hg (RemoteScripts.Facts); whatever state a
+    /// checkout is in, what it reports is what <c>hg id -i</c> and <c>hg branch</c> say.
+    /// </summary>
+    [Fact]
+    public async Task Revisions_read_without_hg_equal_hg_id_after_updates_branches_merges_and_an_uncommitted_merge()
+    {
+        await using var access = LabAccess.For(Fleet, "sshnet");
+        var dir = Directory.CreateTempSubdirectory("wrangler-dirstate-").FullName;
+        var repo = Path.Combine(dir, "checkout");
+        try
+        {
+            async Task<string> Hg(params string[] args) => (await Fleet.RunAsync("/usr/bin/hg", ["--config", "ui.username=lab <lab@example.org>", "-R", repo, .. args])).Trim();
+            async Task CommitAsync(string file, string text)
+            {
+                await File.WriteAllTextAsync(Path.Combine(repo, file), text);
+                await Hg("commit", "-q", "-A", "-m", $"{file}: {text}");
+            }
+
+            await Fleet.RunAsync("/usr/bin/hg", "init", repo);
+            var info = access.Master(Fleet.Masters[0]) with { Repos = [new RepoCheckout("scratch", repo, "production")] };
+            var host = new SshMasterHost(access.Runner, info, TimeProvider.System);
+            async Task SameAsHgAsync(string when)
+            {
+                var facts = await host.GetFactsAsync(0);
+                var scratch = Assert.Single(facts.Repos);
+                Assert.True(scratch.Error is null, $"{when}: {scratch.Error}");
+                Assert.Equal(await Hg("id", "-i"), scratch.Revision);
+                Assert.Equal(await Hg("branch"), scratch.Branch);
+            }
+
+            await SameAsHgAsync("an empty repository");
+            await CommitAsync("a", "1");
+            await SameAsHgAsync("one commit on default");
+            await Hg("branch", "-q", "production");
+            await CommitAsync("a", "2");
+            await CommitAsync("b", "3");
+            await SameAsHgAsync("on a named branch");
+            await Hg("update", "-q", "-r", "default");
+            await SameAsHgAsync("updated back to default");
+            await CommitAsync("c", "4");
+            await Hg("update", "-q", "-r", "production");
+            await Hg("merge", "-q", "-r", "default");
+            await SameAsHgAsync("an uncommitted merge (hg answers: two parents)");
+            await Hg("commit", "-q", "-m", "merge default");
+            await SameAsHgAsync("the merge committed");
+            await Hg("update", "-q", "-r", "1");
+            await SameAsHgAsync("updated to an older revision by number");
+
+            // The one thing the fast path does not see, and the proof it ran: hg marks an edited checkout with '+'.
+            await File.WriteAllTextAsync(Path.Combine(repo, "a"), "edited by hand");
+            Assert.Equal(await Hg("id", "-i"), Assert.Single((await host.GetFactsAsync(0)).Repos).Revision + "+");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Theory]

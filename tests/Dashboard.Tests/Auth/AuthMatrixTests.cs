@@ -83,6 +83,16 @@ public sealed class AuthMatrixTests : IAsyncLifetime
             new("DELETE", "/api/v1/freeze?reason=matrix", Role.Operator),
             new("GET", "/api/v1/revisions/live?repo=buildbot-configs&revision=abc123", Role.Viewer),
             new("GET", "/api/v1/checks/nagios", Role.Viewer),
+            new("GET", "/api/v1/workers", Role.Viewer),
+            new("GET", "/api/v1/workers/matrix-worker", Role.Viewer),
+            new("POST", "/api/v1/workers/matrix-worker/pause", Role.Operator, new { reason = "matrix" }),
+            new("POST", "/api/v1/workers/matrix-worker/unpause", Role.Operator, new { reason = "matrix" }),
+            new("POST", "/api/v1/workers/matrix-worker/gracefulShutdown", Role.Operator, new { reason = "matrix" }),
+            new("POST", "/api/v1/workers/matrix-worker/kill", Role.Operator, new { reason = "matrix" }),
+            new("PUT", "/api/v1/workers/matrix-worker/expectedIdle", Role.Operator, new { reason = "matrix", until = "2099-01-01T00:00:00Z" }),
+            new("DELETE", "/api/v1/workers/matrix-worker/expectedIdle", Role.Operator),
+            new("GET", "/api/v1/builds?running=true", Role.Viewer),
+            new("GET", "/api/v1/checks/nagios/workers", Role.Viewer),
             new("GET", "/api/v1/production", Role.Viewer),
         ];
 

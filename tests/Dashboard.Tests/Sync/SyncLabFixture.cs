@@ -74,6 +74,22 @@ public sealed class SyncLabFixture : IAsyncLifetime
 
     public async Task<JsonElement> SyncAsync() => await App.Client.GetFromJsonAsync<JsonElement>("/api/v1/sync");
 
+    /// <summary>When Wrangler saw <paramref name="repo"/>'s production tip move to <paramref name="revision"/> (its own clock).</summary>
+    public async Task<DateTimeOffset> TipSeenAsync(string repo, string revision)
+    {
+        DateTimeOffset? seen = null;
+        JsonElement last = default;
+        await WaitAsync(async () =>
+        {
+            last = await SyncAsync();
+            seen = last.GetProperty("tips").EnumerateArray()
+                .Where(t => t.GetProperty("repo").GetString() == repo && t.GetProperty("revision").GetString()!.StartsWith(revision, StringComparison.Ordinal))
+                .Select(t => (DateTimeOffset?)t.GetProperty("movedAt").GetDateTimeOffset()).FirstOrDefault();
+            return seen is not null;
+        }, $"Wrangler seeing {repo} move to {revision}", TimeSpan.FromSeconds(30), () => last.ToString());
+        return seen!.Value;
+    }
+
     public async Task<(int Status, string Text)> NagiosAsync()
     {
         using var resp = await App.Client.GetAsync("/api/v1/checks/nagios");

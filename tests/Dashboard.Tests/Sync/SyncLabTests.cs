@@ -23,17 +23,19 @@ public sealed class SyncLabTests(SyncLabFixture f)
         var builder = "synced-" + Guid.NewGuid().ToString("N")[..6];
 
         await f.Lab.CommitUpstreamAsync("buildbot-configs", "builders.py", LabFiles.BuildersPy("sleep", builder), $"Bug 101 - add {builder}");
-        var firstPush = DateTimeOffset.UtcNow;
         var configsTip = (await f.Lab.UpstreamTipAsync("buildbot-configs"))[..12];
 
+        // The quiet window runs from when Wrangler saw a move, not from when the lab made it (on a loaded machine the
+        // two are seconds apart), so the test paces itself on what Wrangler reports.
+        var firstSeen = await f.TipSeenAsync("buildbot-configs", configsTip);
+
         // Half the quiet window later a second repo moves: the wait starts again, for both.
-        var half = Quiet / 2 - (DateTimeOffset.UtcNow - firstPush);
-        Assert.True(half > TimeSpan.Zero, "reading the tip took half the quiet window: the machine is too loaded for this test's timing");
-        await Task.Delay(half);
+        await Task.Delay(firstSeen + Quiet / 2 - DateTimeOffset.UtcNow is { } half && half > TimeSpan.Zero ? half : TimeSpan.Zero);
         Assert.DoesNotContain(await f.AutoCampaignsAsync(), c => c.GetProperty("id").GetInt64() > before);
         await f.Lab.CommitUpstreamAsync("buildbotcustom", "NOTES.txt", builder + "\n", "Bug 102 - notes for " + builder);
-        var secondPush = DateTimeOffset.UtcNow;
         var customTip = (await f.Lab.UpstreamTipAsync("buildbotcustom"))[..12];
+        var secondPush = await f.TipSeenAsync("buildbotcustom", customTip);
+        Assert.True(secondPush < firstSeen + Quiet, $"Wrangler saw the second push at {secondPush:O}, after the first one's quiet window ({firstSeen + Quiet:O}): the machine is too slow for this test");
 
         foreach (var n in f.Names)
         {

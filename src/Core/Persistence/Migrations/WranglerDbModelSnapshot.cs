@@ -604,6 +604,106 @@ namespace Wrangler.Core.Persistence.Migrations
                     b.ToTable("Steps", (string)null);
                 });
 
+            modelBuilder.Entity("Wrangler.Core.Workers.WorkerEventRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Master")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Worker")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Worker", "At");
+
+                    b.ToTable("WorkerEvents", (string)null);
+                });
+
+            modelBuilder.Entity("Wrangler.Core.Workers.WorkerRecord", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConnectedMaster")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FirstSeenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("IdleBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IdleReason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("IdleUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastBuildBuilder")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastBuildFinishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastBuildMaster")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("LastBuildNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastBuildResult")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastBuildStartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastBuildUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastConnectedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastCyclePhase")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastCycleReportAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastDisconnectedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("PausedUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("Workers", (string)null);
+                });
+
             modelBuilder.Entity("Wrangler.Core.Persistence.CampaignMasterRecord", b =>
                 {
                     b.HasOne("Wrangler.Core.Persistence.CampaignRecord", null)

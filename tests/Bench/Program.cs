@@ -1,0 +1,49 @@
+using System.Globalization;
+using Wrangler.Bench;
+using Wrangler.Lab;
+
+// The benchmark of docs/performance.md, not a test: one table, medians of `--runs` runs (default 7), peers in the
+// same run on the same lab. `--quick` runs each measurement once, to prove the benchmark works; it asserts no figure.
+// dotnet run -c Release --project tests/Bench -- [--quick] [--runs N] [--masters N]
+var quick = args.Contains("--quick");
+var runs = quick ? 1 : int.Parse(Arg("--runs", "7"), CultureInfo.InvariantCulture);
+var masterCount = int.Parse(Arg("--masters", "5"), CultureInfo.InvariantCulture);
+
+Console.WriteLine($"# Wrangler benchmark{(quick ? " (--quick: one run each, figures not meaningful)" : "")}");
+Console.WriteLine($"{DateTimeOffset.UtcNow:u}, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, {Environment.MachineName}");
+
+var rows = new List<Row>();
+await using (var lab = await LabFleet.StartAsync(new LabOptions { Masters = masterCount, WorkersPerMaster = 1, SshOnWholeLoopback = true, StartTimeout = TimeSpan.FromMinutes(4) }))
+{
+    rows.AddRange(await new FleetRefresh(lab, runs).RunAsync());
+}
+
+rows.AddRange(await new Scale(int.Parse(Arg("--scale-masters", "1000"), CultureInfo.InvariantCulture), quick ? TimeSpan.FromSeconds(10) : TimeSpan.FromMinutes(2)).RunAsync());
+
+Console.WriteLine();
+Console.WriteLine($"| section | measurement | samples | median | p95 | ratio or note |");
+Console.WriteLine("|---|---|---:|---:|---:|---:|");
+foreach (var r in rows)
+{
+    Console.WriteLine($"| {r.Section} | {r.Name} | {r.Samples.Count} | {Stats.F(r.Median)} {r.Unit} | {Stats.F(r.P95)} {r.Unit} | {Ratio(r)} |");
+}
+
+return 0;
+
+// Each peer against Wrangler's row of the same temperature: cold against cold, warm against warm.
+string Ratio(Row r)
+{
+    if (r.Section != "fleet refresh" || r.Name.StartsWith("Wrangler", StringComparison.Ordinal))
+    {
+        return r.Note ?? "";
+    }
+
+    var ours = rows.First(x => x.Section == r.Section && x.Name.StartsWith("Wrangler, " + (r.Name.Contains("warm", StringComparison.Ordinal) ? "warm" : "cold"), StringComparison.Ordinal));
+    return (r.Median / ours.Median).ToString("0.0", CultureInfo.InvariantCulture) + "× Wrangler's time";
+}
+
+string Arg(string name, string fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
