@@ -74,6 +74,7 @@ public sealed class MalformedRequestTests : IAsyncLifetime
             "CreateUserDto" => new JsonObject { ["name"] = $"probe-{n}", ["password"] = "probe-password-0123", ["role"] = "viewer" },
             "SetRoleDto" => new JsonObject { ["role"] = "viewer" },
             "ActionDto" or "FreezeRequest" => new JsonObject { ["reason"] = "probe" },
+            "WorkerActionRequest" => new JsonObject { ["reason"] = "probe", ["until"] = "2030-01-01T00:00:00Z" },
             _ => throw new Xunit.Sdk.XunitException($"no base body for request schema {schema}: add one to MalformedRequestTests.Base"),
         };
     }
