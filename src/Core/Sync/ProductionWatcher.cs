@@ -161,7 +161,7 @@ public sealed class ProductionWatcher(
             CampaignKind.Reconfig,
             new Selector { Names = decision.Masters, OutOfSyncOnly = true },
             new CampaignPolicy { PerBucket = o.Policy.PerBucket, MaxParallel = o.Policy.MaxParallel, FailureThreshold = o.Policy.FailureThreshold, Approval = ApprovalMode.None },
-            "production moved: " + string.Join(", ", tips.Select(t => $"{t.Repo} {Short(t.Revision)}")));
+            Clip("production moved: " + string.Join(", ", tips.Select(t => $"{t.Repo} {Short(t.Revision)}"))));
         try
         {
             var view = await campaigns.CreateAsync(request, Actor, ct);
@@ -219,4 +219,7 @@ public sealed class ProductionWatcher(
     }
 
     private static string Short(string rev) => rev.Length > 12 ? rev[..12] : rev;
+
+    // A campaign reason is at most InputRules.MaxReason characters (docs/hardening.md); many repos moving at once must not exceed it.
+    private static string Clip(string reason) => reason.Length <= Input.InputRules.MaxReason ? reason : reason[..(Input.InputRules.MaxReason - 1)] + "…";
 }

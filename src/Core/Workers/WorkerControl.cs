@@ -37,9 +37,10 @@ public sealed class WorkerControl(
 
     public async Task<WorkerView> ControlAsync(string name, WorkerAction action, string? reason, DateTimeOffset? until, string actor, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(reason))
+        // The reason goes to the master and the audit log: the same rules as every reason (docs/hardening.md).
+        if (string.IsNullOrWhiteSpace(reason) || Input.InputRules.ReasonProblem("reason", reason) is not null)
         {
-            throw new WorkerRefusedException(WorkerRefusal.Invalid, "a reason is required");
+            throw new WorkerRefusedException(WorkerRefusal.Invalid, Input.InputRules.ReasonProblem("reason", reason, required: true)!);
         }
 
         var now = time.GetUtcNow();
@@ -75,9 +76,10 @@ public sealed class WorkerControl(
 
     public async Task<WorkerView> MarkExpectedIdleAsync(string name, string? reason, DateTimeOffset? until, string actor, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(reason))
+        // The reason goes to the master and the audit log: the same rules as every reason (docs/hardening.md).
+        if (string.IsNullOrWhiteSpace(reason) || Input.InputRules.ReasonProblem("reason", reason) is not null)
         {
-            throw new WorkerRefusedException(WorkerRefusal.Invalid, "a reason is required");
+            throw new WorkerRefusedException(WorkerRefusal.Invalid, Input.InputRules.ReasonProblem("reason", reason, required: true)!);
         }
 
         if (until is not { } u || u <= time.GetUtcNow())
