@@ -20,6 +20,7 @@ public sealed partial class Workers
     private string? message;
     private bool messageBad;
     private int renderQueued;
+    private ITimer? clock;
 
     [Inject] public required WorkerTracker Tracker { get; init; }
     [Inject] public required WorkerControl Control { get; init; }
@@ -42,6 +43,10 @@ public sealed partial class Workers
     {
         all = Tracker.List();
         Tracker.Changed += OnChanged;
+
+        // Liveness changes with time alone (a worker gone longer than MissingAfter turns critical with no event), so
+        // an open page reads the list again every few seconds as well.
+        clock = Time.CreateTimer(_ => OnChanged(), null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
     }
 
     // Events come in bursts (a build, a reconnect): one render per quarter second is enough.
@@ -179,5 +184,9 @@ public sealed partial class Workers
 
     private static string? Empty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
-    public void Dispose() => Tracker.Changed -= OnChanged;
+    public void Dispose()
+    {
+        Tracker.Changed -= OnChanged;
+        clock?.Dispose();
+    }
 }

@@ -155,6 +155,9 @@ public sealed class EngineTests : IDisposable
         await using var e = await Engine.StartAsync(world);
         var c = await e.CreateAsync(CampaignKind.Restart, [A, B]);
         await e.CommandAsync(c.Id, CampaignCommand.Approve);
+
+        // Paused once one master is in flight (a pause before the runner started one would leave none to finish).
+        await e.UntilAsync(c.Id, x => x.Masters.Any(m => m.State == MasterRunState.Running), "a master in flight");
         await e.CommandAsync(c.Id, CampaignCommand.Pause);
 
         await e.UntilAsync(c.Id, x => x.Masters.Any(m => m.State == MasterRunState.Succeeded), "the master in flight done");
