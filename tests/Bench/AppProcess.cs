@@ -88,9 +88,9 @@ internal sealed class AppProcess : IAsyncDisposable
                     }
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                // not listening yet
+                // Not listening yet, or too busy to answer within the client's timeout (a first poll of many masters).
             }
 
             if (sw.Elapsed > limit || process.HasExited)

@@ -36,7 +36,7 @@ internal sealed class Scale(int masters, TimeSpan duration)
         {
             polled = list.EnumerateArray().Count(m => m.TryGetProperty("lastPolledAt", out var p) && p.ValueKind == JsonValueKind.String);
             return list.GetArrayLength() == masters && polled >= list.EnumerateArray().Count(m => m.GetProperty("enabled").GetBoolean()) * 0.99;
-        }, "every demo master polled once", TimeSpan.FromMinutes(2));
+        }, "every demo master polled once", TimeSpan.FromMinutes(4));
 
         var rss = new List<double>();
         var cpu = new List<double>();
