@@ -55,20 +55,6 @@ internal sealed class AppProcess : IAsyncDisposable
         return new AppProcess(process, dir, http);
     }
 
-    /// <summary>The lab's settings file as command-line arguments (as tests/Dashboard.Tests does).</summary>
-    public static IEnumerable<string> SettingsArgs(string path)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        return Flatten(doc.RootElement, "").Select(kv => $"--{kv.Key}={kv.Value}").ToList();
-    }
-
-    private static IEnumerable<(string Key, string Value)> Flatten(JsonElement e, string prefix) => e.ValueKind switch
-    {
-        JsonValueKind.Object => e.EnumerateObject().SelectMany(p => Flatten(p.Value, prefix.Length == 0 ? p.Name : $"{prefix}:{p.Name}")),
-        JsonValueKind.Array => e.EnumerateArray().SelectMany((x, i) => Flatten(x, string.Create(CultureInfo.InvariantCulture, $"{prefix}:{i}"))),
-        _ => [(prefix, e.ToString())],
-    };
-
     /// <summary>Polls <paramref name="path"/> every 20 ms until <paramref name="condition"/> holds; the time it took, in ms.</summary>
     public async Task<double> UntilAsync(string path, Func<JsonElement, bool> condition, string what, TimeSpan? within = null)
     {

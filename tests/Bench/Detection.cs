@@ -13,7 +13,7 @@ internal sealed class Detection(LabFleet lab, int trials)
 {
     public async Task<IReadOnlyList<Row>> RunAsync()
     {
-        await using var app = AppProcess.Start([.. AppProcess.SettingsArgs(lab.SettingsPath), "--Wrangler:PollInterval=00:00:15"]);
+        await using var app = AppProcess.Start([.. lab.SettingsArgs, "--Wrangler:PollInterval=00:00:15"]);
         var m = lab.Masters[0];
         var w = m.Workers[0];
         var worker = $"/api/v1/workers/{Uri.EscapeDataString(w.Name)}";

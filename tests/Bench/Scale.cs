@@ -15,21 +15,22 @@ internal sealed class Scale(int masters, TimeSpan duration)
         var rows = new List<Row>();
         foreach (var (gc, env) in new[] { ("workstation GC", "0"), ("server GC", "1") })
         {
-            var (rss, cpu, polled) = await OnceAsync(env);
-            var warm = polled >= 0 ? $"{polled} of {masters} masters polled" : $"NOT WARM: {-polled - 1} of {masters} polled after 3 min";
-            rows.Add(new("scale", $"{masters} demo masters, 15 s poll, {gc}: RSS", rss, "MB", warm));
+            var (rss, cpu, polled, warm) = await OnceAsync(env);
+            var note = warm ? $"{polled} of {masters} masters polled" : $"NOT WARM: {polled} of {masters} polled after 3 min";
+            rows.Add(new("scale", $"{masters} demo masters, 15 s poll, {gc}: RSS", rss, "MB", note));
             rows.Add(new("scale", $"{masters} demo masters, 15 s poll, {gc}: CPU", cpu, "% of a core", $"over {duration.TotalSeconds:0} s after warm-up"));
         }
 
         return rows;
     }
 
-    private async Task<(List<double> Rss, List<double> Cpu, int Polled)> OnceAsync(string serverGc)
+    private async Task<(List<double> Rss, List<double> Cpu, int Polled, bool Warm)> OnceAsync(string serverGc)
     {
         await using var app = AppProcess.Start(
             ["--Wrangler:Demo:Seed=42", $"--Wrangler:Demo:Masters={masters}", "--Wrangler:PollInterval=00:00:15"],
             new Dictionary<string, string> { ["DOTNET_gcServer"] = serverGc });
         var polled = 0;
+        var warm = true;
 
         // Warm-up: until every master has been polled once, so start-up is not counted. The demo's flaky masters may
         // be unreachable right now: 99 % of the enabled ones is warm. A Wrangler that never gets there is measured
@@ -44,7 +45,7 @@ internal sealed class Scale(int masters, TimeSpan duration)
         }
         catch (TimeoutException)
         {
-            polled = -polled - 1;
+            warm = false;
         }
 
         var rss = new List<double>();
@@ -60,7 +61,7 @@ internal sealed class Scale(int masters, TimeSpan duration)
             rss.Add(RssKb(app.Pid) / 1024.0);
         }
 
-        return (rss, cpu, polled);
+        return (rss, cpu, polled, warm);
     }
 
     private static long CpuTicks(int pid)

@@ -48,6 +48,23 @@ public sealed class LabFleet : IAsyncDisposable
 
     public string SettingsPath => Path.Combine(Root, "wrangler.settings.json");
 
+    /// <summary>The settings file as command-line overrides (<c>--Wrangler:Ssh:User=root</c>, …), the way a person would pass them.</summary>
+    public IReadOnlyList<string> SettingsArgs
+    {
+        get
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(SettingsPath));
+            return [.. Flatten(doc.RootElement, "").Select(kv => $"--{kv.Key}={kv.Value}")];
+        }
+    }
+
+    private static IEnumerable<(string Key, string Value)> Flatten(JsonElement e, string prefix) => e.ValueKind switch
+    {
+        JsonValueKind.Object => e.EnumerateObject().SelectMany(p => Flatten(p.Value, prefix.Length == 0 ? p.Name : $"{prefix}:{p.Name}")),
+        JsonValueKind.Array => e.EnumerateArray().SelectMany((x, i) => Flatten(x, string.Create(CultureInfo.InvariantCulture, $"{prefix}:{i}"))),
+        _ => [(prefix, e.ToString())],
+    };
+
     /// <summary>Wall-clock time StartAsync took, from the first check to all workers connected.</summary>
     public TimeSpan StartupTime { get; private set; }
 

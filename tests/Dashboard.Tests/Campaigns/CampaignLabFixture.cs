@@ -28,7 +28,7 @@ public sealed class CampaignLabFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         lab = await LabFleet.StartAsync(new LabOptions { Specs = Specs, WithNagios = true, WithAllocator = true, StartTimeout = TimeSpan.FromMinutes(4) });
-        app = await AppHost.StartAsync([.. FleetLabFixture.SettingsArgs(lab.SettingsPath), "--Wrangler:PollInterval=00:00:02", "--Wrangler:PollTimeout=00:00:10"]);
+        app = await AppHost.StartAsync([.. lab.SettingsArgs, "--Wrangler:PollInterval=00:00:02", "--Wrangler:PollTimeout=00:00:10"]);
         foreach (var m in lab.Masters)
         {
             await WaitForMasterAsync(m.Name, j => j.GetProperty("state").GetString() == "running" && j.GetProperty("workers").GetProperty("connected").GetInt32() == m.Workers.Count,

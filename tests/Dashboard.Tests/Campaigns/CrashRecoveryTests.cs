@@ -25,7 +25,7 @@ public sealed class CrashRecoveryTests(CampaignLabFixture f)
         string[] args =
         [
             "--urls", baseUrl, $"--Wrangler:Database={dbPath}", "--Wrangler:PollInterval=00:00:02", $"--Wrangler:Auth:BootstrapToken={AppHost.BootstrapToken}",
-            .. FleetLabFixture.SettingsArgs(f.Lab.SettingsPath),
+            .. f.Lab.SettingsArgs,
         ];
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AppHost.BootstrapToken);

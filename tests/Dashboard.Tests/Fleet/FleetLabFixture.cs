@@ -25,7 +25,7 @@ public sealed class FleetLabFixture : IAsyncLifetime
     {
         lab = await LabFleet.StartAsync(new LabOptions { StartTimeout = TimeSpan.FromMinutes(4) });
         OriginalInventory = await File.ReadAllTextAsync(lab.InventoryPath);
-        app = await AppHost.StartAsync([.. SettingsArgs(lab.SettingsPath), $"--Wrangler:PollInterval={PollInterval:c}", "--Wrangler:PollTimeout=00:00:10"]);
+        app = await AppHost.StartAsync([.. lab.SettingsArgs, $"--Wrangler:PollInterval={PollInterval:c}", "--Wrangler:PollTimeout=00:00:10"]);
 
         // Every test starts from a fleet Wrangler has seen running, so "not polled yet" never passes for an answer.
         foreach (var m in lab.Masters)
@@ -72,23 +72,6 @@ public sealed class FleetLabFixture : IAsyncLifetime
 
         throw new Xunit.Sdk.XunitException($"{name}: {what} not seen within {(within ?? Within).TotalSeconds} s; last answer: {last}");
     }
-
-    /// <summary>The lab's settings file as command-line overrides, the way a person would pass them.</summary>
-    public static IEnumerable<string> SettingsArgs(string path)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        foreach (var (key, value) in Flatten(doc.RootElement, ""))
-        {
-            yield return $"--{key}={value}";
-        }
-    }
-
-    private static IEnumerable<(string, string)> Flatten(JsonElement e, string prefix) => e.ValueKind switch
-    {
-        JsonValueKind.Object => e.EnumerateObject().SelectMany(p => Flatten(p.Value, prefix.Length == 0 ? p.Name : $"{prefix}:{p.Name}")),
-        JsonValueKind.Array => e.EnumerateArray().SelectMany((x, i) => Flatten(x, $"{prefix}:{i}")),
-        _ => [(prefix, e.ToString())],
-    };
 }
 
 // A lab runs alone, after every parallel collection (xunit.runner.json): two labs starting at once on 2 cores

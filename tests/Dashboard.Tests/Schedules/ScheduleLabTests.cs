@@ -154,7 +154,7 @@ public sealed class ScheduleLabTests(CampaignLabFixture f)
         string[] args =
         [
             "--urls", baseUrl, $"--Wrangler:Database={Path.Combine(dir, "wrangler.db")}", "--Wrangler:PollInterval=00:00:02", $"--Wrangler:Auth:BootstrapToken={AppHost.BootstrapToken}",
-            "--Wrangler:Scheduling:MisfireThreshold=00:00:05", "--Wrangler:Scheduling:MinInterval=00:00:01", .. FleetLabFixture.SettingsArgs(f.Lab.SettingsPath),
+            "--Wrangler:Scheduling:MisfireThreshold=00:00:05", "--Wrangler:Scheduling:MinInterval=00:00:01", .. f.Lab.SettingsArgs,
         ];
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AppHost.BootstrapToken);

@@ -27,7 +27,7 @@ public sealed class SyncLabFixture : IAsyncLifetime
     {
         lab = await LabFleet.StartAsync(new LabOptions { Masters = 3, WorkersPerMaster = 1, StartTimeout = TimeSpan.FromMinutes(4) });
         app = await AppHost.StartAsync([
-            .. FleetLabFixture.SettingsArgs(lab.SettingsPath),
+            .. lab.SettingsArgs,
             $"--Wrangler:PollInterval={Poll:c}", "--Wrangler:PollTimeout=00:00:10",
             "--Wrangler:Sync:AutoReconfig=true", $"--Wrangler:Sync:QuietWindow={Quiet:c}", $"--Wrangler:Sync:DriftAlarmAfter={DriftAfter:c}",
             "--Wrangler:Sync:Policy:PerBucket=2", $"--Wrangler:Sync:BugUrl={BugUrl}",

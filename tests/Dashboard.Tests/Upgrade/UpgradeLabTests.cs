@@ -36,7 +36,7 @@ public sealed class UpgradeLabTests
             var clock = new ShiftedClock(StoredFire.AddSeconds(-10) - TimeProvider.System.GetUtcNow());
             await using var host = await AppHost.StartAsync(
                 b => b.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)),
-                [.. FleetLabFixture.SettingsArgs(lab.SettingsPath), $"--Wrangler:Database={db}", "--Wrangler:PollInterval=00:00:02", "--Wrangler:PollTimeout=00:00:10"]);
+                [.. lab.SettingsArgs, $"--Wrangler:Database={db}", "--Wrangler:PollInterval=00:00:02", "--Wrangler:PollTimeout=00:00:10"]);
 
             JsonElement fired = default;
             var deadline = TimeProvider.System.GetUtcNow().AddSeconds(90);

@@ -42,7 +42,7 @@ public sealed class WorkersLabFixture : IAsyncLifetime
     private async Task StartAppAsync()
     {
         app = await AppHost.StartAsync([
-            .. FleetLabFixture.SettingsArgs(Lab.SettingsPath),
+            .. Lab.SettingsArgs,
             "--Wrangler:PollInterval=00:00:15",
             $"--Wrangler:Workers:MissingAfter={MissingAfter:c}",
             $"--Wrangler:Workers:PoolPattern={PoolPattern}",
