@@ -13,7 +13,12 @@ internal sealed class Scale(int masters, TimeSpan duration)
     public async Task<IReadOnlyList<Row>> RunAsync()
     {
         var rows = new List<Row>();
-        foreach (var (gc, env) in new[] { ("workstation GC", "0"), ("server GC", "1") })
+        foreach (var (gc, env) in new (string, Dictionary<string, string>)[]
+                 {
+                     ("workstation GC", new() { ["DOTNET_gcServer"] = "0" }),
+                     ("workstation GC, ConserveMemory=7", new() { ["DOTNET_gcServer"] = "0", ["DOTNET_GCConserveMemory"] = "7" }),
+                     ("server GC", new() { ["DOTNET_gcServer"] = "1" }),
+                 })
         {
             var (rss, cpu, polled, warm) = await OnceAsync(env);
             var note = warm ? $"{polled} of {masters} masters polled" : $"NOT WARM: {polled} of {masters} polled after 3 min";
@@ -24,11 +29,11 @@ internal sealed class Scale(int masters, TimeSpan duration)
         return rows;
     }
 
-    private async Task<(List<double> Rss, List<double> Cpu, int Polled, bool Warm)> OnceAsync(string serverGc)
+    private async Task<(List<double> Rss, List<double> Cpu, int Polled, bool Warm)> OnceAsync(Dictionary<string, string> gcEnv)
     {
         await using var app = AppProcess.Start(
             ["--Wrangler:Demo:Seed=42", $"--Wrangler:Demo:Masters={masters}", "--Wrangler:PollInterval=00:00:15"],
-            new Dictionary<string, string> { ["DOTNET_gcServer"] = serverGc });
+            gcEnv);
         var polled = 0;
         var warm = true;
 

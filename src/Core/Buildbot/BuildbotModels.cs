@@ -2,7 +2,7 @@ namespace Wrangler.Core.Buildbot;
 
 public sealed record BuildbotMaster(int MasterId, string Name, bool Active, DateTimeOffset? LastActive);
 
-public sealed record WorkerBuilderConfig(int BuilderId, int MasterId);
+public readonly record struct WorkerBuilderConfig(int BuilderId, int MasterId);
 
 public sealed record BuildbotWorker(
     int WorkerId,

@@ -30,6 +30,10 @@ public sealed class WorkerTracker(
     private readonly Lock gate = new();
     private readonly Dictionary<string, Feed> feeds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WorkerRecord> records = new(StringComparer.Ordinal);
+
+    // Worker name to the feeds that list it, kept as the feeds change: a fleet has a thousand masters and ten
+    // thousand workers, so no lookup may scan every feed for every worker (docs/performance.md, scale).
+    private readonly Dictionary<string, List<Feed>> listedOn = new(StringComparer.Ordinal);
     private readonly HashSet<string> dirty = new(StringComparer.Ordinal);
     private readonly List<WorkerEventRecord> pendingEvents = [];
     private readonly SemaphoreSlim flushSignal = new(0);
@@ -52,7 +56,7 @@ public sealed class WorkerTracker(
         {
             // Running builds are indexed once here, not searched per worker: a fleet has thousands of both.
             var running = RunningLocked();
-            return [.. Names().Order(StringComparer.Ordinal).Select(n => ViewLocked(n, now, running))];
+            return [.. listedOn.Keys.Order(StringComparer.Ordinal).Select(n => ViewLocked(n, now, running))];
         }
     }
 
@@ -61,7 +65,7 @@ public sealed class WorkerTracker(
         var now = time.GetUtcNow();
         lock (gate)
         {
-            return Names().Contains(name) ? ViewLocked(name, now, RunningLocked()) : null;
+            return listedOn.ContainsKey(name) ? ViewLocked(name, now, RunningLocked()) : null;
         }
     }
 
@@ -103,7 +107,7 @@ public sealed class WorkerTracker(
         {
             if (!records.TryGetValue(name, out var r))
             {
-                if (!Names().Contains(name))
+                if (!listedOn.ContainsKey(name))
                 {
                     return false;
                 }
@@ -225,6 +229,10 @@ public sealed class WorkerTracker(
                 {
                     feeds.Remove(name);
                     stopped.Add(f);
+                    foreach (var w in f.Workers.Keys)
+                    {
+                        UnlistLocked(w, f);
+                    }
                 }
             }
 
@@ -246,7 +254,7 @@ public sealed class WorkerTracker(
 
         if (stopped.Count > 0)
         {
-            Reconcile();
+            Reconcile([.. stopped.SelectMany(f => f.Workers.Keys)], []);
         }
     }
 
@@ -338,10 +346,12 @@ public sealed class WorkerTracker(
 
     private async Task ResyncAsync(Feed f, IBuildbotApi api, CancellationToken ct)
     {
+        HashSet<string> names;
         lock (gate)
         {
             f.TouchedWorkers.Clear();
             f.TouchedBuilds.Clear();
+            names = [.. f.Workers.Keys];
         }
 
         try
@@ -367,6 +377,18 @@ public sealed class WorkerTracker(
                 {
                     f.Workers[name] = w;
                 }
+
+                foreach (var gone in names.Where(n => !f.Workers.ContainsKey(n)))
+                {
+                    UnlistLocked(gone, f);
+                }
+
+                foreach (var name in f.Workers.Keys)
+                {
+                    ListLocked(name, f);
+                }
+
+                names.UnionWith(f.Workers.Keys);
 
                 foreach (var b in buildersTask.Result)
                 {
@@ -406,11 +428,19 @@ public sealed class WorkerTracker(
             }
         }
 
-        Reconcile();
+        List<(Feed, BuildbotBuild)> seen;
+        lock (gate)
+        {
+            seen = [.. f.Builds.Values.Select(b => (f, b))];
+        }
+
+        Reconcile(names, seen);
     }
 
     private void Apply(Feed f, BuildbotEvent e)
     {
+        string? worker = null;
+        BuildbotBuild? build = null;
         try
         {
             var needNames = false;
@@ -423,11 +453,14 @@ public sealed class WorkerTracker(
                         f.Workers[w.Name] = w;
                         f.WorkerNames[w.WorkerId] = w.Name;
                         f.TouchedWorkers.Add(w.Name);
+                        ListLocked(w.Name, f);
+                        worker = w.Name;
                         break;
                     case "builds" when e.Message.TryGetProperty("buildid", out _):
                         var b = BuildbotClient.ParseBuild(e.Message);
                         f.Builds[b.BuildId] = b;
                         f.TouchedBuilds.Add(b.BuildId);
+                        build = b;
                         needNames = !f.Builders.ContainsKey(b.BuilderId) || b.WorkerId is int id && !f.WorkerNames.ContainsKey(id);
                         break;
                     default:
@@ -446,7 +479,7 @@ public sealed class WorkerTracker(
             return;
         }
 
-        Reconcile();
+        Reconcile(worker is null ? [] : [worker], build is null ? [] : [(f, build)]);
     }
 
     // Buildbot names a master "<host>:<master_dir>"; each lab or production master has its own database, so usually one.
@@ -461,15 +494,24 @@ public sealed class WorkerTracker(
         return masters.FirstOrDefault(m => m.Name.EndsWith(":" + dir, StringComparison.Ordinal) || m.Name.EndsWith(":" + dir + "/", StringComparison.Ordinal))?.MasterId;
     }
 
-    /// <summary>Turns what the feeds see now into stored facts: connections, disconnections, build starts and ends.</summary>
-    private void Reconcile()
+    /// <summary>
+    /// Turns what the feeds see now into stored facts (connections, disconnections, build starts and ends) for the
+    /// workers and builds a change touched; nothing else can have moved.
+    /// </summary>
+    private void Reconcile(IReadOnlyCollection<string> names, IReadOnlyList<(Feed Feed, BuildbotBuild Build)> builds)
     {
         var now = time.GetUtcNow();
         var changed = false;
         lock (gate)
         {
-            foreach (var name in Names())
+            foreach (var name in names)
             {
+                if (!listedOn.ContainsKey(name))
+                {
+                    // Listed by no master now (its master disabled, say): nothing is known of it to record.
+                    continue;
+                }
+
                 if (!records.TryGetValue(name, out var r))
                 {
                     r = records[name] = new WorkerRecord { Name = name, FirstSeenAt = now };
@@ -497,34 +539,31 @@ public sealed class WorkerTracker(
                 }
             }
 
-            foreach (var f in feeds.Values)
+            foreach (var (f, b) in builds)
             {
-                foreach (var b in f.Builds.Values)
+                if (b.WorkerId is not int wid || !f.WorkerNames.TryGetValue(wid, out var wname) || !records.TryGetValue(wname, out var r))
                 {
-                    if (b.WorkerId is not int wid || !f.WorkerNames.TryGetValue(wid, out var wname) || !records.TryGetValue(wname, out var r))
-                    {
-                        continue;
-                    }
+                    continue;
+                }
 
-                    if (b.StartedAt is { } started && (r.LastBuildStartedAt is null || started > r.LastBuildStartedAt))
-                    {
-                        r.LastBuildStartedAt = started;
-                        dirty.Add(wname);
-                        changed = true;
-                    }
+                if (b.StartedAt is { } started && (r.LastBuildStartedAt is null || started > r.LastBuildStartedAt))
+                {
+                    r.LastBuildStartedAt = started;
+                    dirty.Add(wname);
+                    changed = true;
+                }
 
-                    if (b.Complete && b.CompleteAt is { } done && (r.LastBuildFinishedAt is null || done > r.LastBuildFinishedAt))
-                    {
-                        var br = RefLocked(f, b);
-                        r.LastBuildFinishedAt = done;
-                        r.LastBuildResult = br.Result;
-                        r.LastBuildMaster = br.Master;
-                        r.LastBuildBuilder = br.Builder;
-                        r.LastBuildNumber = br.Number;
-                        r.LastBuildUrl = br.Url.AbsoluteUri;
-                        dirty.Add(wname);
-                        changed = true;
-                    }
+                if (b.Complete && b.CompleteAt is { } done && (r.LastBuildFinishedAt is null || done > r.LastBuildFinishedAt))
+                {
+                    var br = RefLocked(f, b);
+                    r.LastBuildFinishedAt = done;
+                    r.LastBuildResult = br.Result;
+                    r.LastBuildMaster = br.Master;
+                    r.LastBuildBuilder = br.Builder;
+                    r.LastBuildNumber = br.Number;
+                    r.LastBuildUrl = br.Url.AbsoluteUri;
+                    dirty.Add(wname);
+                    changed = true;
                 }
             }
         }
@@ -621,11 +660,37 @@ public sealed class WorkerTracker(
         }
     }
 
-    private HashSet<string> Names() =>
-        [.. feeds.Values.SelectMany(f => f.Workers.Keys)];
+    private void ListLocked(string name, Feed f)
+    {
+        // A replaced feed's last read can land after its successor's: only the current feed of a master lists.
+        if (!feeds.TryGetValue(f.Info.Name, out var current) || current != f)
+        {
+            return;
+        }
+
+        if (!listedOn.TryGetValue(name, out var on))
+        {
+            listedOn[name] = on = [];
+        }
+
+        if (!on.Contains(f))
+        {
+            on.Add(f);
+        }
+    }
+
+    private void UnlistLocked(string name, Feed f)
+    {
+        if (listedOn.TryGetValue(name, out var on) && on.Remove(f) && on.Count == 0)
+        {
+            listedOn.Remove(name);
+        }
+    }
+
+    private List<Feed> SeenLocked(string name) => listedOn.GetValueOrDefault(name) ?? [];
 
     private List<string> ConnectedLocked(string name) =>
-        [.. feeds.Values
+        [.. SeenLocked(name)
             .Where(f => f.Reachable && f.Workers.TryGetValue(name, out var w) && w.ConnectedTo.Any(id => f.OwnId is null || id == f.OwnId))
             .Select(f => f.Info.Name)
             .Order(StringComparer.Ordinal)];
@@ -659,7 +724,7 @@ public sealed class WorkerTracker(
 
     private WorkerView ViewLocked(string name, DateTimeOffset now, Dictionary<string, List<BuildRef>> runningByWorker)
     {
-        var seen = feeds.Values.Where(f => f.Workers.ContainsKey(name)).ToList();
+        var seen = SeenLocked(name).OrderBy(f => f.Info.Name, StringComparer.Ordinal).ToList();
         var connected = ConnectedLocked(name);
         var configured = seen.Where(f => f.Workers[name].ConfiguredOn.Any(c => f.OwnId is null || c.MasterId == f.OwnId))
             .Select(f => f.Info.Name).Order(StringComparer.Ordinal).ToList();
