@@ -53,6 +53,7 @@ public static class DashboardExtensions
         app.UseApiProblems();
         app.UseDashboardAuth();
         app.UseAuthenticationBeforeMediaType();
+        app.UseFollowerWrites();
         app.UseAntiforgery();
         return app;
     }

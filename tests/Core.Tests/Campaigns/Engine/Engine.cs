@@ -8,6 +8,7 @@ using Microsoft.Extensions.Time.Testing;
 using Wrangler.Core.Campaigns;
 using Wrangler.Core.Demo;
 using Wrangler.Core.Fleet;
+using Wrangler.Core.Leases;
 using Wrangler.Core.Persistence;
 
 namespace Wrangler.Core.Tests.Campaigns.Engine;
@@ -23,6 +24,7 @@ internal sealed class Engine : IAsyncDisposable
     private readonly ServiceProvider services;
     private readonly FleetMonitor monitor;
     private readonly CampaignRunner runner;
+    private readonly LeaderLease lease;
 
     private Engine(World world, ServiceProvider services, Crash crash)
     {
@@ -31,12 +33,16 @@ internal sealed class Engine : IAsyncDisposable
         this.services = services;
         monitor = services.GetRequiredService<FleetMonitor>();
         runner = ActivatorUtilities.CreateInstance<CampaignRunner>(services);
+        lease = services.GetRequiredService<LeaderLease>();
         Campaigns = services.GetRequiredService<CampaignService>();
     }
 
     public World World { get; }
 
     public CampaignService Campaigns { get; }
+
+    /// <summary>This process's hold on the leader lease: the first engine on a database leads, a second one follows.</summary>
+    public LeaderLease Lease => lease;
 
     /// <summary>Makes this process die after the Nth save that changes a step's state, if asked to.</summary>
     public Crash Crash { get; }
@@ -63,6 +69,7 @@ internal sealed class Engine : IAsyncDisposable
             File.Copy(await Template.Value, world.DatabasePath);
         }
 
+        await engine.lease.StartAsync(CancellationToken.None);
         await engine.monitor.StartAsync(CancellationToken.None);
         await engine.runner.StartAsync(CancellationToken.None);
         await engine.PumpUntilAsync(() => engine.monitor.Current.Masters.Count(m => m.LastPolledAt is not null) >= world.Fleet.Masters.Count - 1, "the first poll of the fleet");
@@ -169,6 +176,7 @@ internal sealed class Engine : IAsyncDisposable
         // A crashed process does not stop cleanly either; stopping here only ends its tasks (their writes already fail).
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await runner.StopAsync(stop.Token);
+        await lease.StopAsync(stop.Token);
         await monitor.StopAsync(stop.Token);
         runner.Dispose();
         await services.DisposeAsync();
