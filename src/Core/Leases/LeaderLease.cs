@@ -207,14 +207,12 @@ public sealed class LeaderLease(
     private void Follow(LeaseRecord row)
     {
         var was = Current;
+        Volatile.Write(ref current, new LeaseView(false, Self, row.Holder, row.Url, row.Since, row.ExpiresAt));
         if (was.Leading)
         {
             Lost($"{row.Holder} took the lease");
-            return;
         }
-
-        Volatile.Write(ref current, new LeaseView(false, Self, row.Holder, row.Url, row.Since, row.ExpiresAt));
-        if (was.Leader != row.Holder || was.LeaderUrl != row.Url)
+        else if (was.Leader != row.Holder || was.LeaderUrl != row.Url)
         {
             logger.LogInformation("This instance ({Instance}) follows {Leader}: read-only", Self, row.Holder);
             Changed?.Invoke();
@@ -225,6 +223,7 @@ public sealed class LeaderLease(
     {
         if (IsLeader && now >= heldUntil)
         {
+            Volatile.Write(ref current, Current with { Leading = false, Leader = null });
             Lost("the lease expired before it could be renewed");
         }
     }
@@ -232,7 +231,6 @@ public sealed class LeaderLease(
     private void Lost(string why)
     {
         logger.LogCritical("This instance ({Instance}) lost the leader lease: {Why}; stopping so that only one instance acts", Self, why);
-        Volatile.Write(ref current, Current with { Leading = false, Leader = null });
         Changed?.Invoke();
         lifetime?.StopApplication();
     }
