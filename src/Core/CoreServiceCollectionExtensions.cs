@@ -8,6 +8,7 @@ using Wrangler.Core.Auth;
 using Wrangler.Core.Campaigns;
 using Wrangler.Core.Demo;
 using Wrangler.Core.Integrations;
+using Wrangler.Core.Leases;
 using Wrangler.Core.Fleet;
 using Wrangler.Core.Persistence;
 using Wrangler.Core.Remote;
@@ -32,6 +33,9 @@ public static class CoreServiceCollectionExtensions
         var databasePath = Path.GetFullPath(configuration[$"{WranglerOptions.Section}:{nameof(WranglerOptions.Database)}"] ?? new WranglerOptions().Database, contentRoot);
         services.AddDbContextFactory<WranglerDb>(o => DatabaseSetup.Configure(o, databasePath));
         services.AddHostedService<DatabaseMigrator>();
+        // Right after the migrations: the lease decides whether the runner, the scheduler and auto-reconfig act here.
+        services.AddSingleton<LeaderLease>();
+        services.AddHostedService(sp => sp.GetRequiredService<LeaderLease>());
         services.AddWranglerAuth(configuration);
 
         services.AddWranglerRemote(configuration);

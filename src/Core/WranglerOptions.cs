@@ -24,4 +24,12 @@ public sealed class WranglerOptions
     /// <summary>Masters polled at once; the rest wait their turn, each on its own schedule.</summary>
     [Range(1, 256)]
     public int PollParallelism { get; set; } = 16;
+
+    /// <summary>This instance's name in the leader lease, the banner and refusals; default "host:pid" (docs/ha.md).</summary>
+    [MaxLength(100)]
+    public string? Instance { get; set; }
+
+    /// <summary>How long the leader lease lasts unrenewed; it is renewed, and followers look, every third of it.</summary>
+    [Range(typeof(TimeSpan), "00:00:03", "00:05:00")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 }

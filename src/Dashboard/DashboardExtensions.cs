@@ -53,6 +53,7 @@ public static class DashboardExtensions
         app.UseApiProblems();
         app.UseDashboardAuth();
         app.UseAuthenticationBeforeMediaType();
+        app.UseFollowerWrites();
         app.UseAntiforgery();
         return app;
     }
@@ -64,7 +65,7 @@ public static class DashboardExtensions
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = DatabaseHealthCheck.WriteAsync });
         app.MapLoginEndpoints();
         // Every API endpoint needs at least a viewer; writes add their own stricter policy.
-        app.MapGroup("/api/v1").RequireAuthorization(Roles.Viewer).MapMastersApi().MapInventoryApi().MapCampaignsApi().MapSchedulesApi().MapAdminApi().MapAuditApi().MapSyncApi().MapWorkersApi();
+        app.MapGroup("/api/v1").RequireAuthorization(Roles.Viewer).MapMastersApi().MapInventoryApi().MapCampaignsApi().MapSchedulesApi().MapAdminApi().MapAuditApi().MapSyncApi().MapWorkersApi().MapInstanceApi();
         app.MapFleetHub();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

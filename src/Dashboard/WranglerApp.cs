@@ -24,6 +24,8 @@ public static class WranglerApp
         var app = builder.Build();
         app.UseDashboard();
         app.MapDashboard();
+        // Followers name the leader by the address it listens on (docs/ha.md); it is known once the server has started.
+        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<Wrangler.Core.Leases.LeaderLease>().Url = app.Urls.FirstOrDefault());
         return app;
     }
 }

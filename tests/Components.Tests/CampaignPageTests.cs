@@ -6,6 +6,7 @@ using MudBlazor;
 using Wrangler.Core.Auth;
 using Wrangler.Core.Campaigns;
 using Wrangler.Core.Fleet;
+using Wrangler.Core.Leases;
 using Wrangler.Core.Persistence;
 using Wrangler.Core.Tests.Campaigns;
 using Wrangler.Dashboard.Auth;
@@ -31,6 +32,8 @@ public sealed class CampaignPageTests : ComponentTest
         Ctx.Services.AddSingleton<IFleetMonitor>(new FakeFleetMonitor([FleetBuilder.Master("bm01-tests1-linux32"), FleetBuilder.Master("bm02-tests1-linux32")]));
         Ctx.Services.AddSingleton<IRepoTips, NoTips>();
         Ctx.Services.AddSingleton<DecisionBoard>();
+        Ctx.Services.AddOptions();
+        Ctx.Services.AddSingleton<LeaderLease>();
         Ctx.Services.AddSingleton<CampaignService>();
         Ctx.Services.AddSingleton<StepOutputLog>();
         Ctx.Services.AddScoped<UserAccess>();
@@ -40,6 +43,9 @@ public sealed class CampaignPageTests : ComponentTest
         {
             await DatabaseSetup.MigrateAsync(db);
         }
+
+        // The only instance on its database: it leads, so the page's commands are not refused.
+        await services.GetRequiredService<LeaderLease>().StartAsync(CancellationToken.None);
 
         var created = await services.GetRequiredService<CampaignService>().CreateAsync(
             new CampaignRequest(CampaignKind.GracefulRestart, FleetBuilder.Names("bm01-tests1-linux32"), new CampaignPolicy(), Hostile), "olive", CancellationToken.None);

@@ -12,7 +12,8 @@ namespace Wrangler.Core.Campaigns;
 /// <summary>
 /// Runs approved campaigns: starts masters as policy allows (per bucket, globally, by wave), runs each master's steps
 /// in order, parks failures for a person, and finishes campaigns. On start it picks up campaigns that were running
-/// when Wrangler stopped, and undoes every ledger entry whose campaign is over.
+/// when Wrangler stopped, and undoes every ledger entry whose campaign is over. Only the instance holding the leader
+/// lease runs it (docs/ha.md).
 /// </summary>
 public sealed class CampaignRunner(
     CampaignService campaigns,
@@ -25,6 +26,7 @@ public sealed class CampaignRunner(
     IAllocator allocator,
     IMonitoringDowntime downtime,
     INotifier notifier,
+    Leases.LeaderLease lease,
     TimeProvider time,
     ILogger<CampaignRunner> logger) : BackgroundService
 {
@@ -49,6 +51,16 @@ public sealed class CampaignRunner(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A follower runs nothing; once it leads, it picks up what the last leader left exactly as a restart does.
+        try
+        {
+            await lease.WhenLeadingAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
         await campaigns.RefreshHistoryAsync(stoppingToken);
         await SweepLedgerAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)

@@ -11,7 +11,7 @@ namespace Wrangler.Core.Campaigns;
 /// Everything a person or automation asks of campaigns: preview, create, approve, pause, resume, abort, decide.
 /// Every state change goes through here, one at a time, so two operators clicking the same button get one effect.
 /// </summary>
-public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMonitor fleet, IRepoTips tips, DecisionBoard decisions, TimeProvider time)
+public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMonitor fleet, IRepoTips tips, DecisionBoard decisions, Leases.LeaderLease lease, TimeProvider time)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
@@ -58,6 +58,18 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
     }
 
     /// <summary>
+    /// Only the leader changes campaigns: a decision taken on a follower would reach the database but not the leader's
+    /// waiting master, which hears decisions in memory (docs/ha.md).
+    /// </summary>
+    private void EnsureLeading()
+    {
+        if (!lease.IsLeader)
+        {
+            throw new CampaignRefusedException(lease.Refusal, 503);
+        }
+    }
+
+    /// <summary>
     /// Median time each master took per kind in past campaigns, for estimates. Read when campaigns are created or
     /// finish, so the form's preview (computed on every keystroke) never waits on the database.
     /// </summary>
@@ -83,6 +95,7 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
     /// <param name="origin">Set by a schedule: its id, whose approval this is, and the end of its window.</param>
     public async Task<CampaignView> CreateAsync(CampaignRequest request, string actor, CancellationToken ct, CampaignOrigin? origin = null)
     {
+        EnsureLeading();
         request = request.Normalized();
         await RefreshHistoryAsync(ct);
         var masters = fleet.Current.Masters;
@@ -180,6 +193,7 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
     /// <summary>Approve, pause, resume or abort. A repeat of what already happened changes nothing and says so in the audit log.</summary>
     public async Task<CampaignView> CommandAsync(long id, CampaignCommand command, string actor, string? reason, CancellationToken ct)
     {
+        EnsureLeading();
         var aborted = new List<long>();
         await gate.WaitAsync(ct);
         try
@@ -269,6 +283,7 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
     /// <summary>Records a person's decision for a held or failed master; the runner acts on it.</summary>
     public async Task DecideAsync(long id, string master, MasterDecision decision, string actor, CancellationToken ct)
     {
+        EnsureLeading();
         long masterRunId;
         await gate.WaitAsync(ct);
         try

@@ -15,7 +15,8 @@ namespace Wrangler.Core.Fleet;
 
 /// <summary>
 /// Polls every master on its own schedule (so a dead one never delays the others), keeps the latest state,
-/// publishes changes to subscribers and stores snapshots and state changes.
+/// publishes changes to subscribers and stores snapshots and state changes (the leader only: a follower polls for its
+/// own pages, and storing too would write every state change twice; docs/ha.md).
 /// </summary>
 public sealed class FleetMonitor(
     IInventorySource inventory,
@@ -23,6 +24,7 @@ public sealed class FleetMonitor(
     IRepoTips tipSource,
     IDbContextFactory<WranglerDb> dbs,
     IOptions<WranglerOptions> options,
+    Leases.LeaderLease lease,
     TimeProvider time,
     ILogger<FleetMonitor> logger) : BackgroundService, IFleetMonitor
 {
@@ -467,6 +469,14 @@ public sealed class FleetMonitor(
         {
             if (dirty.Count == 0 && changes.Count == 0 && audits.Count == 0)
             {
+                return;
+            }
+
+            if (!lease.IsLeader)
+            {
+                dirty.Clear();
+                changes.Clear();
+                audits.Clear();
                 return;
             }
 

@@ -34,3 +34,19 @@ public sealed class AutoReconfigRecord
 
     public DateTimeOffset CreatedAt { get; set; }
 }
+
+/// <summary>A production tip and when Wrangler first saw it there: the quiet window counts from it, across restarts.</summary>
+public sealed class TipMoveRecord
+{
+    public required string Repo { get; set; }
+    public required string Branch { get; set; }
+    public required string Revision { get; set; }
+    public DateTimeOffset MovedAt { get; set; }
+}
+
+/// <summary>When a master was first seen behind production: the drift clock, kept across restarts so the alarm neither resets nor fires early.</summary>
+public sealed class BehindSinceRecord
+{
+    public required string Master { get; set; }
+    public DateTimeOffset Since { get; set; }
+}

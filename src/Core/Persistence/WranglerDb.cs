@@ -22,6 +22,9 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
     public DbSet<AutoReconfigRecord> AutoReconfigs => Set<AutoReconfigRecord>();
     public DbSet<Workers.WorkerRecord> Workers => Set<Workers.WorkerRecord>();
     public DbSet<Workers.WorkerEventRecord> WorkerEvents => Set<Workers.WorkerEventRecord>();
+    public DbSet<TipMoveRecord> TipMoves => Set<TipMoveRecord>();
+    public DbSet<BehindSinceRecord> BehindSince => Set<BehindSinceRecord>();
+    public DbSet<LeaseRecord> Leases => Set<LeaseRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -174,6 +177,31 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
             e.Property(x => x.Worker).HasMaxLength(200);
             e.Property(x => x.Master).HasMaxLength(200);
             e.Property(x => x.Kind).HasMaxLength(20);
+        });
+        b.Entity<TipMoveRecord>(e =>
+        {
+            e.ToTable("TipMoves");
+            e.HasKey(x => new { x.Repo, x.Branch });
+            e.Property(x => x.Repo).HasMaxLength(200);
+            e.Property(x => x.Branch).HasMaxLength(200);
+            e.Property(x => x.Revision).HasMaxLength(64);
+        });
+        b.Entity<BehindSinceRecord>(e =>
+        {
+            e.ToTable("BehindSince");
+            e.HasKey(x => x.Master);
+            e.Property(x => x.Master).HasMaxLength(200);
+        });
+        b.Entity<LeaseRecord>(e =>
+        {
+            e.ToTable("Leases");
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasMaxLength(40);
+            e.Property(x => x.Owner).HasMaxLength(40);
+            e.Property(x => x.Holder).HasMaxLength(200);
+            e.Property(x => x.Host).HasMaxLength(200);
+            e.Property(x => x.Url).HasMaxLength(500);
+            e.Property(x => x.Version).IsConcurrencyToken();
         });
     }
 

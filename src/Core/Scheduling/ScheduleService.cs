@@ -21,6 +21,7 @@ public sealed class ScheduleService(
     CampaignService campaigns,
     INotifier notifier,
     IOptions<SchedulingOptions> options,
+    Leases.LeaderLease lease,
     TimeProvider time,
     ILogger<ScheduleService> logger)
 {
@@ -76,6 +77,7 @@ public sealed class ScheduleService(
 
     public async Task<ScheduleView> CreateAsync(ScheduleSpec spec, string actor, CancellationToken ct)
     {
+        EnsureLeading();
         spec = Checked(spec);
         long id;
         await gate.WaitAsync(ct);
@@ -117,6 +119,7 @@ public sealed class ScheduleService(
 
     public async Task<ScheduleView> UpdateAsync(long id, ScheduleSpec spec, string actor, CancellationToken ct)
     {
+        EnsureLeading();
         spec = Checked(spec);
         await ChangeAsync(id, actor, "schedule.updated", async (db, r) =>
         {
@@ -139,6 +142,7 @@ public sealed class ScheduleService(
 
     public async Task<ScheduleView> SetEnabledAsync(long id, bool enabled, string actor, CancellationToken ct)
     {
+        EnsureLeading();
         await ChangeAsync(id, actor, enabled ? "schedule.enabled" : "schedule.disabled", (_, r) =>
         {
             var was = r.Enabled;
@@ -157,6 +161,7 @@ public sealed class ScheduleService(
 
     public async Task DeleteAsync(long id, string actor, CancellationToken ct)
     {
+        EnsureLeading();
         await gate.WaitAsync(ct);
         try
         {
@@ -322,6 +327,7 @@ public sealed class ScheduleService(
 
     public async Task AddExcludedDateAsync(DateOnly date, string? reason, string actor, CancellationToken ct)
     {
+        EnsureLeading();
         var why = reason?.Trim() ?? "";
         if (InputRules.ReasonProblem("reason", why, required: true, max: 200) is { } problem)
         {
@@ -342,6 +348,7 @@ public sealed class ScheduleService(
 
     public async Task RemoveExcludedDateAsync(DateOnly date, string actor, CancellationToken ct)
     {
+        EnsureLeading();
         await ChangeDatesAsync(actor, async db =>
         {
             var d = await db.ExcludedDates.FirstOrDefaultAsync(x => x.Date == date, ct) ?? throw new ScheduleRefusedException($"{date:yyyy-MM-dd} is not excluded", 404);
@@ -355,6 +362,16 @@ public sealed class ScheduleService(
     /// deleted or disabled schedules, and leaves matching ones alone, so a trigger that misfired while Wrangler was down
     /// keeps its missed fire time for Quartz's misfire handling.
     /// </summary>
+    // Only the leader's scheduler runs, and only it is attached: a change made on a follower would reach the
+    // schedule's row but not the trigger (docs/ha.md).
+    private void EnsureLeading()
+    {
+        if (!lease.IsLeader)
+        {
+            throw new ScheduleRefusedException(lease.Refusal, 503);
+        }
+    }
+
     internal async Task AttachAsync(IScheduler s, CancellationToken ct)
     {
         await gate.WaitAsync(ct);

@@ -13,8 +13,8 @@ public static class SchedulingServiceCollectionExtensions
 
     /// <summary>
     /// Quartz 4 with its ADO.NET store in Wrangler's own SQLite file (tables prefixed QRTZ_, created by Quartz itself when
-    /// missing), its System.Text.Json serializer, and the container's TimeProvider as its clock. Quartz's hosted service
-    /// starts the scheduler once the app has started; <see cref="ScheduleAttacher"/> puts the stored schedules in first.
+    /// missing), its System.Text.Json serializer, and the container's TimeProvider as its clock. <see cref="ScheduleAttacher"/>
+    /// puts the stored schedules in and starts the scheduler once the app has started, on the leading instance only.
     /// </summary>
     public static IServiceCollection AddWranglerScheduling(this IServiceCollection services, IConfiguration configuration, string databasePath)
     {
@@ -38,7 +38,6 @@ public static class SchedulingServiceCollectionExtensions
             });
             q.AddTriggerListener<MisfireListener>();
         });
-        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return services;
     }
 }

@@ -13,7 +13,7 @@ public sealed class SyncRefusedException(string message, int statusCode = 409) :
 /// The freeze switch: while on, no automatic reconfig starts. Stored (a restart keeps it), audited, and cached so
 /// every page's banner reads it without a query.
 /// </summary>
-public sealed class FreezeService(IDbContextFactory<WranglerDb> dbs, TimeProvider time)
+public sealed class FreezeService(IDbContextFactory<WranglerDb> dbs, Leases.LeaderLease lease, TimeProvider time)
 {
     public const int MaxReason = Input.InputRules.MaxReason;
 
@@ -40,8 +40,23 @@ public sealed class FreezeService(IDbContextFactory<WranglerDb> dbs, TimeProvide
         return Current;
     }
 
+    /// <summary>Reads the freeze again: a follower does so on every watcher tick, since the leader sets and lifts it.</summary>
+    public async Task<FreezeView?> ReloadAsync(CancellationToken ct)
+    {
+        var before = Current;
+        Volatile.Write(ref loaded, false);
+        var now = await GetAsync(ct);
+        if (before?.Id != now?.Id)
+        {
+            Changed?.Invoke();
+        }
+
+        return now;
+    }
+
     public async Task<FreezeView> SetAsync(string actor, string? reason, CancellationToken ct)
     {
+        EnsureLeading();
         var why = Check(reason, "a freeze needs a reason");
         await gate.WaitAsync(ct);
         FreezeView view;
@@ -72,6 +87,7 @@ public sealed class FreezeService(IDbContextFactory<WranglerDb> dbs, TimeProvide
 
     public async Task LiftAsync(string actor, string? reason, CancellationToken ct)
     {
+        EnsureLeading();
         var why = string.IsNullOrWhiteSpace(reason) ? "no reason given" : Check(reason, "");
         await gate.WaitAsync(ct);
         try
@@ -116,4 +132,13 @@ public sealed class FreezeService(IDbContextFactory<WranglerDb> dbs, TimeProvide
     }
 
     private static FreezeView View(FreezeRecord r) => new(r.Id, r.SetBy, r.Reason, r.SetAt);
+
+    // The leader's watcher holds the freeze in memory; one set on a follower would not stop it (docs/ha.md).
+    private void EnsureLeading()
+    {
+        if (!lease.IsLeader)
+        {
+            throw new SyncRefusedException(lease.Refusal, 503);
+        }
+    }
 }

@@ -29,6 +29,8 @@ public sealed record SyncStatus(
 /// Follows production: reads the tips the fleet monitor already polls, notes when each moved, and once every repo
 /// has been quiet for the quiet window (no freeze, CI green) starts a pre-approved reconfig of the masters behind.
 /// It never tries the same tips twice after a failure, and it keeps the drift clock of every master that is behind.
+/// The clock and the tips' times are stored (TipMoves, BehindSince), so a restart neither resets nor raises the drift
+/// alarm. Only the leader acts and stores them; a follower reads the leader's clock and freeze on every tick (docs/ha.md).
 /// </summary>
 public sealed class ProductionWatcher(
     IFleetMonitor fleet,
@@ -38,6 +40,7 @@ public sealed class ProductionWatcher(
     ProductionLog log,
     IDbContextFactory<WranglerDb> dbs,
     IOptions<SyncOptions> options,
+    Leases.LeaderLease lease,
     TimeProvider time,
     ILogger<ProductionWatcher> logger) : BackgroundService
 {
@@ -54,6 +57,8 @@ public sealed class ProductionWatcher(
     private (CiVerdict Verdict, string? Detail, DateTimeOffset At)? ciSeen;
     private int campaignsChanged = 1;
     private string signature = "";
+    private string stored = "";
+    private bool led;
 
     public SyncStatus Current => Volatile.Read(ref status);
 
@@ -101,8 +106,18 @@ public sealed class ProductionWatcher(
         var o = options.Value;
         var now = time.GetUtcNow();
         var masters = fleet.Current.Masters;
+        var leading = lease.IsLeader;
+        if (!leading || !led)
+        {
+            // The leader keeps the clock, the freeze and the last auto-reconfig; a follower (and a new leader, once) reads them.
+            await LoadClockAsync(ct);
+            await freeze.ReloadAsync(ct);
+            last = await LoadLastAsync(null, ct);
+            led = leading;
+        }
+
         var before = Current;
-        if (Interlocked.Exchange(ref campaignsChanged, 0) == 1)
+        if (Interlocked.Exchange(ref campaignsChanged, 0) == 1 && leading)
         {
             await log.RecordAsync(ct);
             if (last is not null)
@@ -125,7 +140,11 @@ public sealed class ProductionWatcher(
             decision = SyncRules.Decide(Inputs(verdict));
         }
 
-        if (decision.Action is SyncAction.Start or SyncAction.Supersede && now < retryAt)
+        if (decision.Action is SyncAction.Start or SyncAction.Supersede && !leading)
+        {
+            decision = decision with { Reason = $"{decision.Reason}; {lease.Current.LeaderText} acts on it (this instance follows)" };
+        }
+        else if (decision.Action is SyncAction.Start or SyncAction.Supersede && now < retryAt)
         {
             decision = decision with { Action = SyncAction.Busy, Reason = $"{decision.Reason}; waiting to retry: {refusal}" };
         }
@@ -140,6 +159,11 @@ public sealed class ProductionWatcher(
 
         var next = new SyncStatus(o.AutoReconfig, decision, tips, freeze.Current, behindSince, drifting, o.DriftAlarmAfter, last, now);
         Volatile.Write(ref status, next);
+        if (leading)
+        {
+            await StoreClockAsync(tips, behindSince, ct);
+        }
+
         var sig = string.Join('|', decision.Action, decision.Reason, SyncRules.TipsKey(tips), string.Join(',', drifting), string.Join(',', behindSince.Keys.Order(StringComparer.Ordinal)),
             freeze.Current?.Id, last?.CampaignId, last?.State);
         if (sig != signature)
@@ -201,6 +225,43 @@ public sealed class ProductionWatcher(
         retryAt = now + TimeSpan.FromSeconds(1);
         last = last is null ? null : await LoadLastAsync(last.CampaignId, ct);
     }
+
+    /// <summary>The stored tips and drift clock, as the last leader left them.</summary>
+    private async Task LoadClockAsync(CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var tips = await db.TipMoves.AsNoTracking().ToListAsync(ct);
+        var behind = await db.BehindSince.AsNoTracking().ToListAsync(ct);
+        ImmutableArray<TipMove> t = [.. tips.Select(r => new TipMove(r.Repo, r.Branch, r.Revision, r.MovedAt))
+            .OrderBy(x => x.Repo, StringComparer.Ordinal).ThenBy(x => x.Branch, StringComparer.Ordinal)];
+        var b = behind.ToImmutableDictionary(r => r.Master, r => r.Since, StringComparer.Ordinal);
+        stored = ClockKey(t, b);
+        Volatile.Write(ref status, Current with { Tips = t, BehindSince = b });
+    }
+
+    /// <summary>Writes the tips and the drift clock when they changed: rarely (a tip moves, a master falls behind or catches up).</summary>
+    private async Task StoreClockAsync(ImmutableArray<TipMove> tips, ImmutableDictionary<string, DateTimeOffset> behind, CancellationToken ct)
+    {
+        var key = ClockKey(tips, behind);
+        if (key == stored)
+        {
+            return;
+        }
+
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.TipMoves.ExecuteDeleteAsync(ct);
+        await db.BehindSince.ExecuteDeleteAsync(ct);
+        db.TipMoves.AddRange(tips.Select(t => new TipMoveRecord { Repo = t.Repo, Branch = t.Branch, Revision = t.Revision, MovedAt = t.MovedAt }));
+        db.BehindSince.AddRange(behind.Select(kv => new BehindSinceRecord { Master = kv.Key, Since = kv.Value }));
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        stored = key;
+    }
+
+    private static string ClockKey(ImmutableArray<TipMove> tips, ImmutableDictionary<string, DateTimeOffset> behind) =>
+        string.Join('\n', tips.Select(t => $"{t.Repo}@{t.Branch}={t.Revision}@{t.MovedAt.UtcTicks}"))
+        + "|" + string.Join('\n', behind.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value.UtcTicks}"));
 
     /// <summary>The campaign auto-reconfig started last (or the given one), as it stands now.</summary>
     private async Task<LastAutoReconfig?> LoadLastAsync(long? id, CancellationToken ct)

@@ -30,6 +30,7 @@ public sealed class WorkerControl(
     Fleet.IInventorySource inventory,
     IFleetAccess access,
     IDbContextFactory<WranglerDb> dbs,
+    Leases.LeaderLease lease,
     TimeProvider time,
     ILogger<WorkerControl> logger) : BackgroundService
 {
@@ -127,7 +128,8 @@ public sealed class WorkerControl(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                foreach (var name in tracker.PausesDue(time.GetUtcNow()))
+                // Only the leader lifts timed pauses, so two instances never both unpause (docs/ha.md).
+                foreach (var name in lease.IsLeader ? tracker.PausesDue(time.GetUtcNow()) : [])
                 {
                     try
                     {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Wrangler.Core.Buildbot;
 using Wrangler.Core.Fleet;
+using Wrangler.Core.Leases;
 using Wrangler.Core.Persistence;
 using Wrangler.Core.Remote;
 
@@ -15,6 +16,7 @@ public sealed class FleetMonitorTests : IAsyncLifetime
 {
     private readonly string dir = Directory.CreateTempSubdirectory("wrangler-monitor-").FullName;
     private ServiceProvider services = null!;
+    private LeaderLease? lease;
 
     private static MasterInfo Master(string name) => new()
     {
@@ -35,6 +37,10 @@ public sealed class FleetMonitorTests : IAsyncLifetime
             .BuildServiceProvider();
         await using var db = await services.GetRequiredService<IDbContextFactory<WranglerDb>>().CreateDbContextAsync();
         await DatabaseSetup.MigrateAsync(db);
+
+        // The only instance on its database leads, so it stores snapshots and state changes.
+        lease = new LeaderLease(services.GetRequiredService<IDbContextFactory<WranglerDb>>(), Options.Create(new WranglerOptions()), TimeProvider.System, NullLogger<LeaderLease>.Instance);
+        await lease.TryHoldAsync(CancellationToken.None);
     }
 
     public async Task DisposeAsync()
@@ -50,6 +56,7 @@ public sealed class FleetMonitorTests : IAsyncLifetime
         new NoTips(),
         services.GetRequiredService<IDbContextFactory<WranglerDb>>(),
         Options.Create(new WranglerOptions { PollInterval = TimeSpan.FromMilliseconds(500), PollTimeout = pollTimeout ?? TimeSpan.FromSeconds(2), PollParallelism = 4 }),
+        lease!,
         TimeProvider.System,
         NullLogger<FleetMonitor>.Instance);
 

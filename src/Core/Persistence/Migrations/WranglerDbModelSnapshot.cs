@@ -181,6 +181,20 @@ namespace Wrangler.Core.Persistence.Migrations
                     b.ToTable("AutoReconfigs", (string)null);
                 });
 
+            modelBuilder.Entity("Wrangler.Core.Persistence.BehindSinceRecord", b =>
+                {
+                    b.Property<string>("Master")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Since")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Master");
+
+                    b.ToTable("BehindSince", (string)null);
+                });
+
             modelBuilder.Entity("Wrangler.Core.Persistence.CampaignMasterRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -367,6 +381,52 @@ namespace Wrangler.Core.Persistence.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("Freezes", (string)null);
+                });
+
+            modelBuilder.Entity("Wrangler.Core.Persistence.LeaseRecord", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Host")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Pid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RenewedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Since")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Url")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("Leases", (string)null);
                 });
 
             modelBuilder.Entity("Wrangler.Core.Persistence.LedgerEntryRecord", b =>
@@ -602,6 +662,29 @@ namespace Wrangler.Core.Persistence.Migrations
                         .IsUnique();
 
                     b.ToTable("Steps", (string)null);
+                });
+
+            modelBuilder.Entity("Wrangler.Core.Persistence.TipMoveRecord", b =>
+                {
+                    b.Property<string>("Repo")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Branch")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("MovedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Revision")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Repo", "Branch");
+
+                    b.ToTable("TipMoves", (string)null);
                 });
 
             modelBuilder.Entity("Wrangler.Core.Workers.WorkerEventRecord", b =>

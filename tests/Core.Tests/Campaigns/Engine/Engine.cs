@@ -8,7 +8,9 @@ using Microsoft.Extensions.Time.Testing;
 using Wrangler.Core.Campaigns;
 using Wrangler.Core.Demo;
 using Wrangler.Core.Fleet;
+using Wrangler.Core.Leases;
 using Wrangler.Core.Persistence;
+using Wrangler.Core.Sync;
 
 namespace Wrangler.Core.Tests.Campaigns.Engine;
 
@@ -23,6 +25,8 @@ internal sealed class Engine : IAsyncDisposable
     private readonly ServiceProvider services;
     private readonly FleetMonitor monitor;
     private readonly CampaignRunner runner;
+    private readonly LeaderLease lease;
+    private ProductionWatcher? watcher;
 
     private Engine(World world, ServiceProvider services, Crash crash)
     {
@@ -31,6 +35,7 @@ internal sealed class Engine : IAsyncDisposable
         this.services = services;
         monitor = services.GetRequiredService<FleetMonitor>();
         runner = ActivatorUtilities.CreateInstance<CampaignRunner>(services);
+        lease = services.GetRequiredService<LeaderLease>();
         Campaigns = services.GetRequiredService<CampaignService>();
     }
 
@@ -38,13 +43,18 @@ internal sealed class Engine : IAsyncDisposable
 
     public CampaignService Campaigns { get; }
 
+    /// <summary>This process's hold on the leader lease: the first engine on a database leads, a second one follows.</summary>
+    public LeaderLease Lease => lease;
+
     /// <summary>Makes this process die after the Nth save that changes a step's state, if asked to.</summary>
     public Crash Crash { get; }
 
-    public static async Task<Engine> StartAsync(World world, int? crashAfterStepChanges = null)
+    /// <param name="instance">The name this process holds (or follows) the leader lease under.</param>
+    public static async Task<Engine> StartAsync(World world, int? crashAfterStepChanges = null, string? instance = null)
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["Wrangler:Instance"] = instance,
             ["Wrangler:Database"] = world.DatabasePath,
             ["Wrangler:Demo:Seed"] = World.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Wrangler:PollInterval"] = "00:00:15",
@@ -63,10 +73,19 @@ internal sealed class Engine : IAsyncDisposable
             File.Copy(await Template.Value, world.DatabasePath);
         }
 
+        await engine.lease.StartAsync(CancellationToken.None);
         await engine.monitor.StartAsync(CancellationToken.None);
         await engine.runner.StartAsync(CancellationToken.None);
         await engine.PumpUntilAsync(() => engine.monitor.Current.Masters.Count(m => m.LastPolledAt is not null) >= world.Fleet.Masters.Count - 1, "the first poll of the fleet");
         return engine;
+    }
+
+    /// <summary>The production watcher (auto-reconfig off): the drift clock and the tips' times.</summary>
+    public async Task<ProductionWatcher> StartWatcherAsync()
+    {
+        watcher = services.GetRequiredService<ProductionWatcher>();
+        await watcher.StartAsync(CancellationToken.None);
+        return watcher;
     }
 
     public Task<CampaignView> CreateAsync(CampaignKind kind, string[] names, CampaignPolicy? policy = null, CampaignOrigin? origin = null) =>
@@ -169,6 +188,12 @@ internal sealed class Engine : IAsyncDisposable
         // A crashed process does not stop cleanly either; stopping here only ends its tasks (their writes already fail).
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await runner.StopAsync(stop.Token);
+        if (watcher is not null)
+        {
+            await watcher.StopAsync(stop.Token);
+        }
+
+        await lease.StopAsync(stop.Token);
         await monitor.StopAsync(stop.Token);
         runner.Dispose();
         await services.DisposeAsync();

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using static Wrangler.Dashboard.Tests.Campaigns.CampaignLabFixture;
+
+namespace Wrangler.Dashboard.Tests.Campaigns;
+
+/// <summary>
+/// Two Wrangler processes on one database (docs/ha.md): the follower refuses writes naming the leader; the leader is
+/// SIGKILLed in the middle of a drain; the follower takes over within a minute and finishes the campaign, asking the
+/// master to stop once.
+/// </summary>
+[Collection("campaign-lab")]
+public sealed class LeaderTakeoverTests(CampaignLabFixture f)
+{
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<string> Output = new();
+
+    [Fact]
+    public async Task The_leader_killed_during_a_drain_the_follower_takes_over_within_a_minute_and_the_master_shuts_down_once()
+    {
+        var m = f.Lab.Master("bm02-tests1-linux32");
+        var dir = Directory.CreateTempSubdirectory("wrangler-takeover-").FullName;
+        var dbPath = Path.Combine(dir, "wrangler.db");
+        string[] Args(string url, string name) =>
+        [
+            "--urls", url, $"--Wrangler:Database={dbPath}", "--Wrangler:PollInterval=00:00:02", $"--Wrangler:Auth:BootstrapToken={AppHost.BootstrapToken}",
+            $"--Wrangler:Instance={name}", .. f.Lab.SettingsArgs,
+        ];
+        var urlA = $"http://127.0.0.1:{WranglerProcess.FreePort()}";
+        var urlB = $"http://127.0.0.1:{WranglerProcess.FreePort()}";
+        using var a = Client(urlA);
+        using var b = Client(urlB);
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        Process? leader = null;
+        Process? follower = null;
+        try
+        {
+            leader = WranglerProcess.Start(Args(urlA, "wrangler-a"), Output);
+            await WranglerProcess.WaitHealthyAsync(a, Output);
+            follower = WranglerProcess.Start(Args(urlB, "wrangler-b"), Output);
+            await WranglerProcess.WaitHealthyAsync(b, Output);
+
+            var seen = await b.GetFromJsonAsync<JsonElement>("/api/v1/instance");
+            Assert.False(seen.GetProperty("leading").GetBoolean(), seen.ToString());
+            Assert.Equal("wrangler-a", seen.GetProperty("leader").GetString());
+            Assert.True((await a.GetFromJsonAsync<JsonElement>("/api/v1/instance")).GetProperty("leading").GetBoolean());
+
+            var body = new { kind = "gracefulRestart", selector = new { names = new[] { m.Name } } };
+            using (var refused = await b.PostAsJsonAsync("/api/v1/campaigns", body))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+                var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+                Assert.Contains("wrangler-a", problem.GetProperty("title").GetString());
+                Assert.Equal("wrangler-a", problem.GetProperty("leader").GetString());
+            }
+
+            // Held until after the take-over: the drain is under way when the leader dies, however slow the machine.
+            using var held = await f.Lab.HoldBuildAsync(m);
+            await f.WaitForMasterAsync(m.Name, j => j.GetProperty("runningBuilds").GetInt32() >= 1, "a running build", TimeSpan.FromSeconds(20));
+            using var created = await a.PostAsJsonAsync("/api/v1/campaigns", body);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+            (await a.PostAsJsonAsync($"/api/v1/campaigns/{id}/approve", new { })).EnsureSuccessStatusCode();
+            await WaitAsync(a, $"/api/v1/campaigns/{id}", c => Step(Master(c, m.Name), "drain").GetProperty("detail").GetString()?.StartsWith("draining for", StringComparison.Ordinal) == true,
+                "the drain under way", TimeSpan.FromSeconds(150));
+
+            leader.Kill(entireProcessTree: true);
+            await leader.WaitForExitAsync();
+            var killed = Stopwatch.StartNew();
+            await WaitAsync(b, "/api/v1/instance", j => j.GetProperty("leading").GetBoolean(), "the follower leading", TimeSpan.FromMinutes(1));
+            Assert.True(killed.Elapsed < TimeSpan.FromMinutes(1), $"took over after {killed.Elapsed}");
+
+            held.Release();
+            var done = await WaitAsync(b, $"/api/v1/campaigns/{id}", c => State(c) is "succeeded" or "failed" or "parked", "the end after the take-over", TimeSpan.FromMinutes(3));
+            Assert.True(State(done) == "succeeded", done.ToString());
+
+            // The build the drain waited for finished normally: the master was asked to stop once, by one instance.
+            Assert.Equal(0, await f.Lab.WaitForBuildAsync(m, held.Request, TimeSpan.FromSeconds(30)));
+            var shutdowns = File.ReadLines(Path.Combine(m.MasterDir, "twistd.log"))
+                .Where(l => l.Contains("Initiating clean shutdown", StringComparison.Ordinal))
+                .Count(l => DateTimeOffset.TryParseExact(l[..24], "yyyy-MM-dd HH:mm:sszzz", CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) && at >= since);
+            Assert.Equal(1, shutdowns);
+
+            await using var db = new SqliteConnection($"Data Source={dbPath}");
+            await db.OpenAsync();
+            await using var cmd = db.CreateCommand();
+            cmd.CommandText = "SELECT count(*) FROM Ledger WHERE UndoneAt IS NULL";
+            Assert.Equal(0L, (long)(await cmd.ExecuteScalarAsync())!);
+            await f.WaitForMasterAsync(m.Name, j => State(j) == "running", "running", TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            foreach (var p in new[] { leader, follower })
+            {
+                if (p is { HasExited: false })
+                {
+                    p.Kill(entireProcessTree: true);
+                    await p.WaitForExitAsync();
+                }
+
+                p?.Dispose();
+            }
+
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static HttpClient Client(string url)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(url) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AppHost.BootstrapToken);
+        return http;
+    }
+
+    private static async Task<JsonElement> WaitAsync(HttpClient http, string path, Func<JsonElement, bool> condition, string what, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        JsonElement last = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await http.GetFromJsonAsync<JsonElement>(path);
+            if (condition(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new Xunit.Sdk.XunitException($"{path}: {what} not seen within {within}; last: {last}; output:\n" + string.Join("\n", Output.TakeLast(30)));
+    }
+}
