@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Wrangler.Core.Buildbot;
 using Wrangler.Core.Fleet;
+using Wrangler.Core.Leases;
 using Wrangler.Core.Persistence;
 using Wrangler.Core.Remote;
 
@@ -19,6 +20,7 @@ public sealed class WorkerTracker(
     IInventorySource inventory,
     IFleetAccess access,
     IDbContextFactory<WranglerDb> dbs,
+    LeaderLease lease,
     IOptions<WranglerOptions> wrangler,
     IOptions<WorkerOptions> options,
     TimeProvider time,
@@ -615,6 +617,13 @@ public sealed class WorkerTracker(
             rows = [.. dirty.Where(records.ContainsKey).Select(n => records[n].Copy())];
             events = [.. pendingEvents];
             dirty.Clear();
+            if (!lease.IsLeader)
+            {
+                // The leader sees the same streams and stores them; a follower writing too would double every event
+                // (docs/ha.md). Its memory stays whole for its own pages.
+                pendingEvents.Clear();
+                return;
+            }
         }
 
         if (rows.Count == 0 && events.Count == 0)
