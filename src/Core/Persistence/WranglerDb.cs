@@ -22,6 +22,7 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
     public DbSet<AutoReconfigRecord> AutoReconfigs => Set<AutoReconfigRecord>();
     public DbSet<Workers.WorkerRecord> Workers => Set<Workers.WorkerRecord>();
     public DbSet<Workers.WorkerEventRecord> WorkerEvents => Set<Workers.WorkerEventRecord>();
+    public DbSet<Workers.CycleReportRecord> CycleReports => Set<Workers.CycleReportRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -174,6 +175,14 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
             e.Property(x => x.Worker).HasMaxLength(200);
             e.Property(x => x.Master).HasMaxLength(200);
             e.Property(x => x.Kind).HasMaxLength(20);
+        });
+        b.Entity<Workers.CycleReportRecord>(e =>
+        {
+            e.ToTable("CycleReports");
+            e.HasIndex(x => new { x.Worker, x.At });
+            e.Property(x => x.Worker).HasMaxLength(200);
+            e.Property(x => x.Phase).HasMaxLength(40);
+            e.Property(x => x.Detail).HasMaxLength(Wrangler.Core.Workers.CycleReports.MaxDetail);
         });
     }
 
