@@ -24,6 +24,8 @@ public static partial class BuildbotTac
               + "Re-create it with buildbot-worker create-worker --allow-shutdown=file, or set allow_shutdown = 'file' in buildbot.tac";
     }
 
-    [GeneratedRegex(@"^\s*allow_shutdown\s*=\s*(?:'(?<v>[^']*)'|""(?<v>[^""]*)""|None)\s*(?:#.*)?$", RegexOptions.Multiline)]
+    // create-worker writes `allow_shutdown = 'file'` and passes the variable on; a hand-written tac may pass the
+    // literal as a keyword argument (`Worker(..., allow_shutdown='file', ...)`). The first literal assignment counts.
+    [GeneratedRegex(@"\ballow_shutdown\s*=\s*(?:'(?<v>[^']*)'|""(?<v>[^""]*)""|None\b)")]
     private static partial Regex AllowShutdown();
 }

@@ -55,9 +55,10 @@ else
     code = await cycle.RunAsync(CancellationToken.None);
 }
 
+// The last reports (stopped, post-flight) are worth a few seconds; what is left stays queued for the next start.
+queue.Drain();
+await Task.WhenAny(sender, Task.Delay(TimeSpan.FromSeconds(10), time));
 await senderStop.CancelAsync();
 await sender;
-// The last reports (stopped, post-flight) are worth a few seconds; what is left stays queued for the next start.
-await queue.FlushAsync(TimeSpan.FromSeconds(5));
 Log($"exiting ({code}); {queue.Pending().Count} report(s) still queued");
 return code;

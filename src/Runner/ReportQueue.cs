@@ -29,6 +29,7 @@ public sealed class ReportQueue : IReports, IAsyncDisposable
     private readonly Lock gate = new();
     private readonly TimeSpan maxRetry;
     private long next;
+    private volatile bool draining;
 
     public ReportQueue(string dir, TimeProvider time, Func<CycleReport, CancellationToken, Task<HttpStatusCode>> send, TimeSpan? maxRetry = null)
     {
@@ -73,6 +74,11 @@ public sealed class ReportQueue : IReports, IAsyncDisposable
         while (!ct.IsCancellationRequested)
         {
             var head = Pending().FirstOrDefault();
+            if (head is null && draining)
+            {
+                return;
+            }
+
             if (head is null)
             {
                 try
@@ -93,6 +99,11 @@ public sealed class ReportQueue : IReports, IAsyncDisposable
                 continue;
             }
 
+            if (draining)
+            {
+                return;
+            }
+
             try
             {
                 await Task.Delay(wait, time, ct).ConfigureAwait(false);
@@ -104,6 +115,16 @@ public sealed class ReportQueue : IReports, IAsyncDisposable
 
             wait = wait * 2 > maxRetry ? maxRetry : wait * 2;
         }
+    }
+
+    /// <summary>
+    /// On the way out: <see cref="RunAsync"/> ends once the queue is empty or a send fails, so the last reports go
+    /// through the one sender, each once. What is left stays queued for the next start.
+    /// </summary>
+    public void Drain()
+    {
+        draining = true;
+        wake.Release();
     }
 
     /// <summary>Sends what is queued now, up to a time limit (on the way out, so the last reports are not left behind needlessly).</summary>

@@ -63,6 +63,8 @@ public sealed class BuildbotTacTests : IDisposable
     [InlineData("allow_shutdown = 'file'\n", null)]
     [InlineData("allow_shutdown = \"file\"  # watched\n", null)]
     [InlineData("allow_shutdown = 'signal'\n", "'signal'")]
+    [InlineData("s = Worker('h', 9989, 'w', 'pw', basedir, 600, allow_shutdown='file', maxRetries=None)\n", null)]
+    [InlineData("s = Worker('h', 9989, 'w', 'pw', basedir, 600, allow_shutdown=None, maxRetries=None)\n", "None (not set)")]
     [InlineData("allow_shutdown = None\n", "None (not set)")]
     [InlineData("umask = None\n", "None (not set)")]
     public void Only_allow_shutdown_file_passes(string line, string? complaint)

@@ -100,5 +100,22 @@ public sealed class ReportQueueTests : IDisposable
         Assert.Equal(DateTimeOffset.Parse("2026-12-02T10:00:00Z"), time.GetUtcNow());
     }
 
+    [Fact]
+    public async Task Draining_sends_what_is_queued_once_and_ends_the_sender()
+    {
+        var sent = new List<string>();
+        await using var q = new ReportQueue(dir.File("q3"), TimeProvider.System, (r, _) =>
+        {
+            sent.Add(r.Phase);
+            return Task.FromResult(HttpStatusCode.Created);
+        });
+        q.Enqueue("stopped", null);
+        q.Enqueue("postflight", null);
+        q.Drain();
+        await q.RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["stopped", "postflight"], sent);
+        Assert.Empty(q.Pending());
+    }
+
     public void Dispose() => dir.Dispose();
 }

@@ -77,6 +77,14 @@ public sealed class CycleReports(IDbContextFactory<WranglerDb> dbs, WorkerTracke
         };
         await using (var db = await dbs.CreateDbContextAsync(ct).ConfigureAwait(false))
         {
+            // The runner sends at least once (a reply lost on its way out is sent again): the same report is stored once.
+            var same = await db.CycleReports.AsNoTracking()
+                .FirstOrDefaultAsync(r => r.Worker == row.Worker && r.At == row.At && r.Phase == row.Phase, ct).ConfigureAwait(false);
+            if (same is not null)
+            {
+                return View(same);
+            }
+
             db.CycleReports.Add(row);
             await db.SaveChangesAsync(ct).ConfigureAwait(false);
         }
