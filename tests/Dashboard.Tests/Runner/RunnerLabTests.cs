@@ -95,6 +95,18 @@ public sealed class RunnerLabTests(RunnerLabFixture fx)
                 var text = await CheckCriticalAsync("20-halts", "disk /builds is full");
                 Assert.Contains("exited 3 (halt)", text);
 
+                // The worker's page shows the phase now and the cycle with the halt's detail.
+                using (var browser = new Auth.SignedInClient(fx.App))
+                {
+                    await browser.SignInAsync(AppHost.OperatorName, fx.App.OperatorPassword);
+                    var page = await browser.Client.GetStringAsync($"/workers/{Uri.EscapeDataString(fx.Worker.Name)}");
+                    Assert.Contains("data-phase=\"halted\"", page);
+                    Assert.Contains("data-phases=\"preflight halted\"", page);
+                    Assert.Contains("disk /builds is full", page);
+                    var list = await browser.Client.GetStringAsync("/workers");
+                    Assert.Contains("wr-worker-cycle\" data-phase=\"halted\"", list);
+                }
+
                 // The worker stays stopped: the master does not have it.
                 await Task.Delay(TimeSpan.FromSeconds(2));
                 Assert.Empty(runner.Leftovers());
