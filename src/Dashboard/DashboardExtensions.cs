@@ -65,6 +65,8 @@ public static class DashboardExtensions
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = DatabaseHealthCheck.WriteAsync });
         app.MapLoginEndpoints();
         // Every API endpoint needs at least a viewer; writes add their own stricter policy.
+        // Cycle reports are a reporter token's only endpoint, and only a reporter's: outside the viewer group.
+        app.MapGroup("/api/v1").RequireAuthorization(Roles.Reporter).MapCycleReportApi();
         app.MapGroup("/api/v1").RequireAuthorization(Roles.Viewer).MapMastersApi().MapInventoryApi().MapCampaignsApi().MapSchedulesApi().MapAdminApi().MapAuditApi().MapSyncApi().MapWorkersApi().MapInstanceApi();
         app.MapFleetHub();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

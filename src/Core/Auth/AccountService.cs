@@ -68,9 +68,9 @@ public sealed class AccountService(IDbContextFactory<WranglerDb> dbs, SignInThro
         }
 
         name = name!.Trim();
-        if (!Enum.IsDefined(role))
+        if (!role.IsPersonRole())
         {
-            throw new AuthRefusedException("role must be viewer, operator or admin");
+            throw new AuthRefusedException("role must be viewer, operator or admin (reporter is for tokens only)");
         }
 
         // Unique without regard to case: "ADMIN" beside "admin" reads as the same person in the audit log.
@@ -120,9 +120,9 @@ public sealed class AccountService(IDbContextFactory<WranglerDb> dbs, SignInThro
     /// <summary>Changes an account's role; its open sessions are re-checked and end at their next request.</summary>
     public async Task<UserView?> SetRoleAsync(string name, Role role, string actor, CancellationToken ct)
     {
-        if (!Enum.IsDefined(role))
+        if (!role.IsPersonRole())
         {
-            throw new AuthRefusedException("a role is viewer, operator or admin");
+            throw new AuthRefusedException("a role is viewer, operator or admin (reporter is for tokens only)");
         }
 
         await using var db = await dbs.CreateDbContextAsync(ct);

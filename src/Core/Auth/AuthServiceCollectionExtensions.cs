@@ -18,7 +18,7 @@ public static class AuthServiceCollectionExtensions
                 "Wrangler:Auth:TrustedProxy:Enabled needs Wrangler:Auth:TrustedProxy:Proxies: headers are believed only from those addresses")
             .Validate(o => !o.TrustedProxy.Enabled || (IsHeaderName(o.TrustedProxy.UserHeader) && IsHeaderName(o.TrustedProxy.GroupsHeader)),
                 "Wrangler:Auth:TrustedProxy:UserHeader and :GroupsHeader must be HTTP header names")
-            .Validate(o => o.TrustedProxy.GroupRoles.Values.All(r => Roles.TryParse(r, out _)),
+            .Validate(o => o.TrustedProxy.GroupRoles.Values.All(r => Roles.TryParse(r, out var role) && role.IsPersonRole()),
                 "Wrangler:Auth:TrustedProxy:GroupRoles values must be viewer, operator or admin")
             .ValidateOnStart();
         services.AddSingleton<TrustedProxy>();

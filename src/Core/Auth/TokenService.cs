@@ -31,7 +31,7 @@ public sealed class TokenService(IDbContextFactory<WranglerDb> dbs, IOptions<Aut
         name = name!.Trim();
         if (!Enum.IsDefined(role))
         {
-            throw new AuthRefusedException("role must be viewer, operator or admin");
+            throw new AuthRefusedException("role must be viewer, operator, admin or reporter");
         }
 
         var secret = Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');

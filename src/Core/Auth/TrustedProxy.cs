@@ -31,7 +31,7 @@ public sealed class TrustedProxy
         groupRoles = new Dictionary<string, Role>(StringComparer.OrdinalIgnoreCase);
         foreach (var (group, role) in o.GroupRoles)
         {
-            groupRoles[group] = Roles.TryParse(role, out var r) ? r : throw new ArgumentException($"group '{group}' maps to '{role}', which is not viewer, operator or admin");
+            groupRoles[group] = Roles.TryParse(role, out var r) && r.IsPersonRole() ? r : throw new ArgumentException($"group '{group}' maps to '{role}', which is not viewer, operator or admin");
         }
     }
 

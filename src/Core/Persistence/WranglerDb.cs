@@ -25,6 +25,7 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
     public DbSet<TipMoveRecord> TipMoves => Set<TipMoveRecord>();
     public DbSet<BehindSinceRecord> BehindSince => Set<BehindSinceRecord>();
     public DbSet<LeaseRecord> Leases => Set<LeaseRecord>();
+    public DbSet<Workers.CycleReportRecord> CycleReports => Set<Workers.CycleReportRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -202,6 +203,14 @@ public sealed class WranglerDb(DbContextOptions<WranglerDb> options) : DbContext
             e.Property(x => x.Host).HasMaxLength(200);
             e.Property(x => x.Url).HasMaxLength(500);
             e.Property(x => x.Version).IsConcurrencyToken();
+        });
+        b.Entity<Workers.CycleReportRecord>(e =>
+        {
+            e.ToTable("CycleReports");
+            e.HasIndex(x => new { x.Worker, x.At });
+            e.Property(x => x.Worker).HasMaxLength(200);
+            e.Property(x => x.Phase).HasMaxLength(40);
+            e.Property(x => x.Detail).HasMaxLength(Wrangler.Core.Workers.CycleReports.MaxDetail);
         });
     }
 

@@ -56,6 +56,14 @@ public sealed record WorkerView
     public ExpectedIdleMark? ExpectedIdle { get; init; }
     public DateTimeOffset? PausedUntil { get; init; }
 
+    /// <summary>The runner's last reported phase, when, and its detail; null for a worker no runner reports on.</summary>
+    public string? CyclePhase { get; init; }
+    public DateTimeOffset? CyclePhaseAt { get; init; }
+    public string? CycleDetail { get; init; }
+
+    /// <summary>When its runner's current cycle began (its last <c>preflight</c>).</summary>
+    public DateTimeOffset? CycleStartedAt { get; init; }
+
     /// <summary>When Wrangler first saw the worker configured anywhere (the clock for a worker that never connected).</summary>
     public DateTimeOffset FirstSeenAt { get; init; }
 }

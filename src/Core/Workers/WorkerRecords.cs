@@ -29,6 +29,14 @@ public sealed class WorkerRecord
     /// <summary>A pause Wrangler lifts by itself at this time.</summary>
     public DateTimeOffset? PausedUntil { get; set; }
 
+    // Last in the class: SQLite's ADD COLUMN appends, and the migration test compares with the model's column order.
+
+    /// <summary>When the runner's current (or last) cycle began: its last <c>preflight</c> report.</summary>
+    public DateTimeOffset? LastCycleStartedAt { get; set; }
+
+    /// <summary>The detail of the last reported phase (for <c>halted</c>, the task and its output).</summary>
+    public string? LastCycleDetail { get; set; }
+
     public WorkerRecord Copy() => (WorkerRecord)MemberwiseClone();
 }
 

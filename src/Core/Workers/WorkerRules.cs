@@ -33,12 +33,26 @@ public static partial class WorkerRules
     /// CRITICAL: configured on an enabled master and disconnected past <see cref="WorkerOptions.MissingAfter"/>, or no
     /// (re)connection, build start or reported cycle for longer than <see cref="WorkerOptions.CycleDeadline"/>.
     /// WARNING: disconnected for less, or connected but configured nowhere. An unexpired expected-idle mark wins.
+    /// A runner-managed worker (one that reports its cycle) is CRITICAL at once when its runner halted, and when its
+    /// cycle has not restarted (no pre-flight) within the deadline, naming the phase it is stuck in.
     /// </summary>
     public static (Liveness Liveness, string? Detail) LivenessOf(WorkerView w, DateTimeOffset now, WorkerOptions options)
     {
         if (w.ExpectedIdle is { } idle && idle.Until > now)
         {
             return (Liveness.ExpectedIdle, $"expected idle until {idle.Until.UtcDateTime:yyyy-MM-dd HH:mm} UTC (by {idle.By}: {idle.Reason})");
+        }
+
+        // A halting task stands in for a reboot a person must look at (docs/runner.md): CRITICAL at once, with its output.
+        if (w.CyclePhase == "halted")
+        {
+            var detail = (w.CycleDetail ?? "no detail").ReplaceLineEndings(" ");
+            return (Liveness.Critical, $"runner halted {Span(now - (w.CyclePhaseAt ?? now))} ago: {(detail.Length > 500 ? detail[..500] + "…" : detail)}");
+        }
+
+        if (w.CycleStartedAt is { } cycleStart && now - cycleStart > options.CycleDeadline)
+        {
+            return (Liveness.Critical, $"cycle stuck in {w.CyclePhase} for {Span(now - (w.CyclePhaseAt ?? cycleStart))} (cycle started {Span(now - cycleStart)} ago, deadline {Span(options.CycleDeadline)})");
         }
 
         var connected = w.ConnectedTo.Count > 0;
@@ -53,7 +67,7 @@ public static partial class WorkerRules
         }
 
         var cycle = w.LastCycleAt ?? w.FirstSeenAt;
-        if (now - cycle > options.CycleDeadline)
+        if (w.CycleStartedAt is null && now - cycle > options.CycleDeadline)
         {
             return (Liveness.Critical, $"no connection or build start for {Span(now - cycle)} (deadline {Span(options.CycleDeadline)})");
         }

@@ -126,6 +126,39 @@ public sealed class WorkerTracker(
         return true;
     }
 
+    /// <summary>
+    /// Remembers a runner's latest cycle report, even for a worker no master has shown yet (the runner reports before
+    /// the worker connects). A report older than the one kept (sent late from the runner's queue) changes nothing.
+    /// </summary>
+    public void RecordCycle(string name, string phase, string? detail, DateTimeOffset at)
+    {
+        lock (gate)
+        {
+            if (!records.TryGetValue(name, out var r))
+            {
+                r = records[name] = new WorkerRecord { Name = name, FirstSeenAt = time.GetUtcNow() };
+            }
+
+            if (r.LastCycleReportAt is { } last && at < last)
+            {
+                return;
+            }
+
+            r.LastCycleReportAt = at;
+            r.LastCyclePhase = phase;
+            r.LastCycleDetail = detail;
+            if (phase == "preflight")
+            {
+                r.LastCycleStartedAt = at;
+            }
+
+            dirty.Add(name);
+        }
+
+        flushSignal.Release();
+        Changed?.Invoke();
+    }
+
     /// <summary>Workers whose timed pause is due to be lifted.</summary>
     public IReadOnlyList<string> PausesDue(DateTimeOffset now)
     {
@@ -743,7 +776,8 @@ public sealed class WorkerTracker(
         var r = records.GetValueOrDefault(name) ?? new WorkerRecord { Name = name, FirstSeenAt = now };
         var paused = attached.Any(w => w.Paused);
         var graceful = attached.Any(w => w.Graceful);
-        var lastCycle = Max(Max(r.LastConnectedAt, r.LastBuildStartedAt), r.LastCycleReportAt);
+        // A runner-managed worker's cycle is the runner's: it restarts with each pre-flight, not with each connection.
+        var lastCycle = r.LastCycleStartedAt ?? Max(Max(r.LastConnectedAt, r.LastBuildStartedAt), r.LastCycleReportAt);
         var view = new WorkerView
         {
             Name = name,
@@ -768,6 +802,10 @@ public sealed class WorkerTracker(
             ExpectedIdle = r.IdleReason is not null && r.IdleBy is not null && r.IdleUntil is { } until ? new ExpectedIdleMark(r.IdleReason, r.IdleBy, until) : null,
             PausedUntil = r.PausedUntil,
             FirstSeenAt = r.FirstSeenAt,
+            CyclePhase = r.LastCyclePhase,
+            CyclePhaseAt = r.LastCycleReportAt,
+            CycleDetail = r.LastCycleDetail,
+            CycleStartedAt = r.LastCycleStartedAt,
         };
         var (liveness, detail) = WorkerRules.LivenessOf(view, now, Options);
         return view with { Liveness = liveness, LivenessDetail = detail };

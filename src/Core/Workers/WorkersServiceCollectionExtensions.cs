@@ -17,6 +17,7 @@ public static class WorkersServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<WorkerTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerTracker>());
+        services.AddSingleton<CycleReports>();
         services.AddSingleton<WorkerControl>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerControl>());
         return services;

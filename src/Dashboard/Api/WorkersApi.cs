@@ -29,13 +29,17 @@ public record WorkerEntryDto(
     string? Host,
     BuildRef? LastBuild,
     ExpectedIdleMark? ExpectedIdle,
-    DateTimeOffset? PausedUntil)
+    DateTimeOffset? PausedUntil,
+    string? CyclePhase,
+    DateTimeOffset? CyclePhaseAt,
+    DateTimeOffset? CycleStartedAt)
 {
     public static WorkerEntryDto From(WorkerView w) => new(
         w.Name, w.Pool, w.ConnectedTo, w.ConfiguredOn, w.Paused, w.Graceful, w.State,
         [.. w.RunningBuilds.Select(b => new RunningBuildDto(b.Master, b.Builder, b.Number, b.Url, b.StartedAt))],
         w.LastConnectedAt, w.LastDisconnectedAt, w.LastBuildStartedAt, w.LastBuildFinishedAt, w.LastBuildResult, w.LastCycleAt,
-        w.Liveness, w.LivenessDetail, w.Version, w.Host, w.LastBuild, w.ExpectedIdle, w.PausedUntil);
+        w.Liveness, w.LivenessDetail, w.Version, w.Host, w.LastBuild, w.ExpectedIdle, w.PausedUntil,
+        w.CyclePhase, w.CyclePhaseAt, w.CycleStartedAt);
 }
 
 /// <summary><see cref="WorkerEntryDto"/> plus the connection history and the worker's recent builds across every master.</summary>
@@ -47,7 +51,12 @@ public sealed record WorkerDetailDto : WorkerEntryDto
 
     public required IReadOnlyList<WorkerConnectionEvent> History { get; init; }
     public required IReadOnlyList<BuildRef> RecentBuilds { get; init; }
+
+    /// <summary>Its runner's last cycles, newest first, each phase with how long it took; empty for a worker no runner reports on.</summary>
+    public required IReadOnlyList<WorkerCycle> Cycles { get; init; }
 }
+
+public sealed record CycleReportRequest(string? Phase, string? Detail, DateTimeOffset? At);
 
 public sealed record WorkerActionRequest(string? Reason, DateTimeOffset? Until);
 
@@ -58,7 +67,7 @@ public static class WorkersApi
         var workers = api.MapGroup("/workers").WithTags("Workers");
         workers.MapGet("/", (WorkerTracker tracker) => tracker.List().Select(WorkerEntryDto.From).ToList())
             .WithSummary("Every worker any enabled master has configured or connected, with state, builds, connection times and liveness.");
-        workers.MapGet("/{name}", async (string name, WorkerTracker tracker, CancellationToken ct) =>
+        workers.MapGet("/{name}", async (string name, WorkerTracker tracker, CycleReports cycles, CancellationToken ct) =>
             {
                 if (tracker.Find(name) is not { } w)
                 {
@@ -69,6 +78,7 @@ public static class WorkersApi
                 {
                     History = await tracker.HistoryAsync(name, 100, ct),
                     RecentBuilds = tracker.Builds(worker: name),
+                    Cycles = await cycles.CyclesAsync(name, 10, ct),
                 });
             })
             .WithSummary("One worker, with its connection history (what Wrangler saw, with the master) and its recent builds on every master.")
@@ -120,6 +130,26 @@ public static class WorkersApi
             })
             .WithTags("Workers")
             .WithSummary("Nagios plugin text for workers (OK/WARNING 200, CRITICAL 503): missing past MissingAfter or stalled past CycleDeadline; expected-idle ones never alarm.");
+        return api;
+    }
+
+    /// <summary>wrangler-runner's reports (docs/runner.md); a reporter token's one endpoint.</summary>
+    public static RouteGroupBuilder MapCycleReportApi(this RouteGroupBuilder api)
+    {
+        api.MapPost("/workers/{name}/cycle", async (string name, CycleReportRequest? body, CycleReports cycles, CancellationToken ct) =>
+            {
+                if (cycles.Problem(name, body?.Phase, body?.Detail, body?.At) is { } problem)
+                {
+                    return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: problem);
+                }
+
+                var stored = await cycles.RecordAsync(name, body!.Phase!, body.Detail, body.At, ct);
+                return Results.Created($"/api/v1/workers/{Uri.EscapeDataString(name)}", stored);
+            })
+            .WithTags("Workers")
+            .WithSummary("A turn of the worker's cycle from wrangler-runner: phase (preflight, started, connected, shutdownRequested, stopped, postflight, halted, failed), detail, at. Reporter tokens only.")
+            .Produces<CycleReportView>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
         return api;
     }
 

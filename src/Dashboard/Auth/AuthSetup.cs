@@ -6,7 +6,7 @@ using Wrangler.Core.Auth;
 
 namespace Wrangler.Dashboard.Auth;
 
-/// <summary>Cookie sign-in for people, bearer tokens for automation, and the three role policies.</summary>
+/// <summary>Cookie sign-in for people, bearer tokens for automation, and the role policies.</summary>
 public static class AuthSetup
 {
     public const string Combined = "Wrangler";
@@ -39,7 +39,8 @@ public static class AuthSetup
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Viewer, p => p.RequireAuthenticatedUser().RequireRole(Roles.Viewer))
             .AddPolicy(Roles.Operator, p => p.RequireAuthenticatedUser().RequireRole(Roles.Operator))
-            .AddPolicy(Roles.Admin, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin));
+            .AddPolicy(Roles.Admin, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin))
+            .AddPolicy(Roles.Reporter, p => p.RequireAuthenticatedUser().RequireRole(Roles.Reporter));
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingAuthState>();
         services.AddScoped<UserAccess>();

@@ -21,6 +21,7 @@ public sealed class AuthMatrixTests : IAsyncLifetime
         Viewer,
         Operator,
         Admin,
+        Reporter,
         Revoked,
     }
 
@@ -94,6 +95,7 @@ public sealed class AuthMatrixTests : IAsyncLifetime
             new("GET", "/api/v1/builds?running=true", Role.Viewer),
             new("GET", "/api/v1/checks/nagios/workers", Role.Viewer),
             new("GET", "/api/v1/production", Role.Viewer),
+            new("POST", "/api/v1/workers/matrix-worker/cycle", Role.Reporter, new { phase = "preflight", detail = "matrix" }),
         ];
 
         var (revokedId, revokedSecret) = await host.CreateTokenAsync("revoked", Role.Admin);
@@ -104,6 +106,7 @@ public sealed class AuthMatrixTests : IAsyncLifetime
             [Caller.Viewer] = host.NewClient((await host.CreateTokenAsync("viewer", Role.Viewer)).Secret),
             [Caller.Operator] = host.NewClient((await host.CreateTokenAsync("operator", Role.Operator)).Secret),
             [Caller.Admin] = host.NewClient((await host.CreateTokenAsync("admin", Role.Admin)).Secret),
+            [Caller.Reporter] = host.NewClient((await host.CreateTokenAsync("reporter", Role.Reporter)).Secret),
             [Caller.Revoked] = host.NewClient(revokedSecret),
         };
 
@@ -138,13 +141,42 @@ public sealed class AuthMatrixTests : IAsyncLifetime
         Assert.True(failures.Count == 0, string.Join('\n', failures));
     }
 
+    // A reporter (wrangler-runner's token) may send cycle reports and nothing else; nobody else may send them.
     private static int Expected(Caller caller, Role needs) => caller switch
     {
         Caller.Anonymous or Caller.Revoked => 401,
+        Caller.Reporter => needs == Role.Reporter ? 200 : 403,
+        _ when needs == Role.Reporter => 403,
         Caller.Viewer => needs == Role.Viewer ? 200 : 403,
         Caller.Operator => needs <= Role.Operator ? 200 : 403,
         _ => 200,
     };
+
+    [Fact]
+    public async Task A_reporter_token_is_made_like_any_other_but_sends_only_cycle_reports_and_no_account_is_a_reporter()
+    {
+        using var create = await host.Client.PostAsJsonAsync("/api/v1/tokens", new { name = "tst-linux64-001-runner", role = "reporter" });
+        Assert.Equal(HttpStatusCode.Created, create.StatusCode);
+        var created = await create.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("reporter", created.GetProperty("role").GetString());
+        using var runner = host.NewClient(created.GetProperty("token").GetString()!);
+
+        using (var sent = await runner.PostAsJsonAsync("/api/v1/workers/tst-linux64-001/cycle", new { phase = "preflight", detail = "cycle 1", at = DateTimeOffset.UtcNow }))
+        {
+            Assert.Equal(HttpStatusCode.Created, sent.StatusCode);
+        }
+
+        using (var bad = await runner.PostAsJsonAsync("/api/v1/workers/tst-linux64-001/cycle", new { phase = "rebooted" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Contains("phase must be one of", await bad.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await runner.GetAsync("/api/v1/workers")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await host.Client.PostAsJsonAsync("/api/v1/users", new { name = "rita", password = "a-long-enough-password", role = "reporter" })).StatusCode);
+        await host.CreateUserAsync("rita-role", Role.Viewer);
+        Assert.Equal(HttpStatusCode.BadRequest, (await host.Client.PostAsJsonAsync("/api/v1/users/rita-role/role", new { role = "reporter" })).StatusCode);
+    }
 
     [Fact]
     public async Task Health_openapi_and_login_stay_anonymous_and_pages_redirect_to_login()

@@ -687,6 +687,39 @@ namespace Wrangler.Core.Persistence.Migrations
                     b.ToTable("TipMoves", (string)null);
                 });
 
+            modelBuilder.Entity("Wrangler.Core.Workers.CycleReportRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Phase")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Worker")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Worker", "At");
+
+                    b.ToTable("CycleReports", (string)null);
+                });
+
             modelBuilder.Entity("Wrangler.Core.Workers.WorkerEventRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -769,11 +802,17 @@ namespace Wrangler.Core.Persistence.Migrations
                     b.Property<long?>("LastConnectedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("LastCycleDetail")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("LastCyclePhase")
                         .HasMaxLength(40)
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("LastCycleReportAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastCycleStartedAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("LastDisconnectedAt")
