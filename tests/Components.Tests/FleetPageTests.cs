@@ -5,6 +5,7 @@ using MudBlazor;
 using Wrangler.Core;
 using Wrangler.Core.Campaigns;
 using Wrangler.Core.Fleet;
+using Wrangler.Core.Leases;
 using Wrangler.Core.Persistence;
 using Wrangler.Core.Sync;
 using Wrangler.Core.Tests.Campaigns;
@@ -29,6 +30,7 @@ public sealed class FleetPageTests : ComponentTest
         Ctx.Services.AddSingleton<IFleetMonitor>(new FakeFleetMonitor(masters));
         Ctx.Services.AddSingleton<IRepoTips, NoTips>();
         Ctx.Services.AddSingleton<DecisionBoard>();
+        Ctx.Services.AddSingleton<LeaderLease>();
         Ctx.Services.AddSingleton<CampaignService>();
         Ctx.Services.AddSingleton<StepOutputLog>();
         // The watcher is not started (no host runs here): the page only reads its current status.
