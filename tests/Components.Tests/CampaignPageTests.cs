@@ -151,6 +151,20 @@ public sealed class CampaignPageTests : ComponentTest
         op.WaitForAssertion(() => Assert.False(op.Find("#create").HasAttribute("disabled")));
         Assert.Empty(op.FindAll("#create-not-allowed"));
     }
+
+    [Fact]
+    public void A_name_the_fleet_does_not_know_is_marked_at_its_field_until_it_is_taken_out()
+    {
+        SignIn("olive-operator", Roles.Viewer, Roles.Operator);
+        var page = Ctx.Render<CampaignNew>();
+
+        page.Find("#names").Input("bm01-tests1-linux32 bm99-nowhere");
+        page.WaitForAssertion(() => Assert.Contains("Not in the fleet: bm99-nowhere", page.Find(".mud-input-control:has(#names) .mud-input-helper-text.mud-input-error").TextContent, StringComparison.Ordinal));
+        Assert.DoesNotContain("bm01-tests1-linux32", page.Find(".mud-input-control:has(#names) .mud-input-helper-text.mud-input-error").TextContent, StringComparison.Ordinal);
+
+        page.Find("#names").Input("bm01-tests1-linux32");
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll(".mud-input-control:has(#names) .mud-input-helper-text.mud-input-error")));
+    }
 }
 
 /// <summary>No upstream is known: the page tests create campaigns by name, which read no tips.</summary>

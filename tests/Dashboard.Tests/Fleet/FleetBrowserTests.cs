@@ -27,19 +27,19 @@ public sealed class FleetBrowserTests(FleetLabFixture f) : IAsyncLifetime
         await Browser.Browser.WaitForInteractiveAsync(page);
         foreach (var lm in f.Lab.Masters)
         {
-            await Assertions.Expect(page.Locator($"tr[data-master='{lm.Name}']")).ToHaveAttributeAsync("data-state", "running", new() { Timeout = 15_000 });
+            await Assertions.Expect(page.Locator($".wr-row-key[data-master='{lm.Name}']")).ToHaveAttributeAsync("data-state", "running", new() { Timeout = 15_000 });
         }
 
         // A build forced and a worker paused on the lab show up in the row.
         var busy = f.Lab.Masters[1];
         await page.EvaluateAsync("() => window.__sameDocument = true");
         using var held = await f.Lab.HoldBuildAsync(busy); // running until the test has looked at it
-        await Assertions.Expect(page.Locator($"tr[data-master='{busy.Name}']")).ToHaveAttributeAsync("data-builds", "1", new() { Timeout = (float)FleetLabFixture.Within.TotalMilliseconds });
+        await Assertions.Expect(page.Locator($".wr-row-key[data-master='{busy.Name}']")).ToHaveAttributeAsync("data-builds", "1", new() { Timeout = (float)FleetLabFixture.Within.TotalMilliseconds });
         await LabRpc.WorkerAsync(f, busy.ApiUrl.ToString(), busy.Workers[1].Name, "pause");
         try
         {
-            await Assertions.Expect(page.Locator($"tr[data-master='{busy.Name}']")).ToHaveAttributeAsync("data-paused", "1", new() { Timeout = (float)FleetLabFixture.Within.TotalMilliseconds });
-            await Assertions.Expect(page.Locator($"tr[data-master='{busy.Name}'] .wr-flag")).ToContainTextAsync("1");
+            await Assertions.Expect(page.Locator($".wr-row-key[data-master='{busy.Name}']")).ToHaveAttributeAsync("data-paused", "1", new() { Timeout = (float)FleetLabFixture.Within.TotalMilliseconds });
+            await Assertions.Expect(page.Locator($"tr.wr-row:has([data-master='{busy.Name}']) .wr-flag")).ToContainTextAsync("1");
         }
         finally
         {
@@ -48,7 +48,7 @@ public sealed class FleetBrowserTests(FleetLabFixture f) : IAsyncLifetime
 
         // A state change made on the lab arrives over the circuit: no reload, no navigation.
         var m = f.Lab.Masters[2];
-        var row = page.Locator($"tr[data-master='{m.Name}']");
+        var row = page.Locator($".wr-row-key[data-master='{m.Name}']");
         await page.EvaluateAsync("() => window.__sameDocument = true");
         await f.Lab.StopMasterAsync(m);
         try
@@ -70,24 +70,24 @@ public sealed class FleetBrowserTests(FleetLabFixture f) : IAsyncLifetime
         var expectedBehind = f.Lab.Masters.Skip(1).Select(x => x.Name).Order().ToList();
         foreach (var name in expectedBehind)
         {
-            await Assertions.Expect(page.Locator($"tr[data-master='{name}']")).ToHaveAttributeAsync("data-in-sync", "false", new() { Timeout = (float)FleetLabFixture.Within.TotalMilliseconds });
+            await Assertions.Expect(page.Locator($".wr-row-key[data-master='{name}']")).ToHaveAttributeAsync("data-in-sync", "false", new() { Timeout = (float)FleetLabFixture.Within.TotalMilliseconds });
         }
 
-        await Assertions.Expect(page.Locator($"tr[data-master='{f.Lab.Masters[0].Name}']")).ToHaveAttributeAsync("data-in-sync", "true", new() { Timeout = (float)FleetLabFixture.Within.TotalMilliseconds });
+        await Assertions.Expect(page.Locator($".wr-row-key[data-master='{f.Lab.Masters[0].Name}']")).ToHaveAttributeAsync("data-in-sync", "true", new() { Timeout = (float)FleetLabFixture.Within.TotalMilliseconds });
 
         await page.Locator("#out-of-sync-only").CheckAsync();
         await Assertions.Expect(page.Locator("tr.wr-row")).ToHaveCountAsync(expectedBehind.Count);
         Assert.Equal(expectedBehind.Count, await OutOfSyncCountAsync());
-        var shown = (await page.Locator("tr.wr-row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.master)")).Order().ToList();
+        var shown = (await page.Locator("tr.wr-row .wr-row-key").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.master)")).Order().ToList();
         Assert.Equal(expectedBehind, shown);
         Assert.DoesNotContain(f.Lab.Masters[0].Name, shown);
-        Assert.All(await page.Locator("tr.wr-row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.inSync)"), v => Assert.Equal("false", v));
+        Assert.All(await page.Locator("tr.wr-row .wr-row-key").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.inSync)"), v => Assert.Equal("false", v));
         await Assertions.Expect(page.Locator("tr.wr-row .wr-rev.warn").First).ToBeVisibleAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.Browser.ScreenshotPath("fleet-lab-out-of-sync") });
 
         // Open a master page from the filtered list.
         var target = shown[0];
-        await page.Locator($"tr[data-master='{target}'] a.wr-master-link").ClickAsync();
+        await page.Locator($"tr.wr-row:has([data-master='{target}']) a.wr-master-link").ClickAsync();
         await Assertions.Expect(page.Locator("#master-name")).ToHaveTextAsync(target);
         await Assertions.Expect(page.Locator("#repos tr[data-repo='tools']")).ToHaveAttributeAsync("data-in-sync", "false");
         await Assertions.Expect(page.Locator("#workers tbody tr")).ToHaveCountAsync(f.Lab.Master(target).Workers.Count);

@@ -35,7 +35,11 @@ public sealed class ScheduleBrowserTests : IAsyncLifetime
 
         const string name = "<script>window.pwned=1</script> tests sunday";
         await page.Locator("#s-name").FillAsync(name);
-        await page.Locator("#s-roles").FillAsync("tests");
+        // Roles are picked from a list, not typed: open it, tick "tests", close it.
+        await page.Locator("#s-roles").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "tests" }).ClickAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(page.Locator("#s-roles")).ToHaveValueAsync("tests");
         await page.Locator("#s-cron").FillAsync("0 0 22 ? * SUN");
         await page.Locator("#s-zone").FillAsync("America/Los_Angeles");
         await Assertions.Expect(page.Locator("#preview-words")).ToContainTextAsync("At 22:00, on Sunday");

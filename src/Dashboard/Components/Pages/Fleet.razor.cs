@@ -58,6 +58,20 @@ public sealed partial class Fleet
 
     private List<MasterState> Shown => [.. Live.Masters.Where(Matches)];
 
+    /// <summary>Above this many rows only those in view are rendered: a thousand masters stay cheap to update.</summary>
+    public const int VirtualiseAbove = 100;
+
+    /// <summary>A dense row with a small chip; the virtualiser needs it to place the rows it does not render.</summary>
+    private const float RowHeight = 25;
+
+    private bool Virtualised => Shown.Count > VirtualiseAbove;
+
+    private static readonly Dictionary<string, object> GridAttributes = new() { ["aria-label"] = "Masters", ["id"] = "fleet-grid" };
+
+    private static string RowClass(MasterState m, int _) => m.Master.Enabled ? "wr-row" : "wr-row wr-disabled";
+
+    private static string GroupClass(MudBlazor.GroupDefinition<MasterState> g) => $"wr-group-l{g.Level}";
+
     protected override async Task OnInitializedAsync()
     {
         Live = new LiveFleet(Monitor, Time);

@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using Wrangler.Core;
+using Wrangler.Core.Campaigns;
+using Wrangler.Core.Fleet;
+using Wrangler.Core.Leases;
+using Wrangler.Core.Persistence;
+using Wrangler.Core.Sync;
+using Wrangler.Core.Tests.Campaigns;
+using Wrangler.Dashboard.Components.Pages;
+
+namespace Wrangler.Components.Tests;
+
+/// <summary>
+/// The fleet page's grid against a hand-built fleet: grouped by role then bucket, one row per master carrying its
+/// state where scripts read it, disabled rows told apart, user text as text, and rows virtualised only for a big fleet.
+/// </summary>
+public sealed class FleetPageTests : ComponentTest
+{
+    private const string Hostile = "<img src=x onerror=alert(1) id=\"injected\">ssh: connection refused";
+    private readonly string dir = Directory.CreateTempSubdirectory("wrangler-components-").FullName;
+
+    private void UseFleet(IEnumerable<MasterState> masters)
+    {
+        Ctx.Services.AddLogging();
+        Ctx.Services.AddOptions<WranglerOptions>();
+        Ctx.Services.AddDbContextFactory<WranglerDb>(o => DatabaseSetup.Configure(o, Path.Combine(dir, "w.db")));
+        Ctx.Services.AddSingleton<IFleetMonitor>(new FakeFleetMonitor(masters));
+        Ctx.Services.AddSingleton<IRepoTips, NoTips>();
+        Ctx.Services.AddSingleton<DecisionBoard>();
+        Ctx.Services.AddSingleton<LeaderLease>();
+        Ctx.Services.AddSingleton<CampaignService>();
+        Ctx.Services.AddSingleton<StepOutputLog>();
+        // The watcher is not started (no host runs here): the page only reads its current status.
+        Ctx.Services.AddWranglerSync(new ConfigurationBuilder().Build(), dir);
+    }
+
+    private async Task MigrateAsync()
+    {
+        await using var db = await Ctx.Services.GetRequiredService<IDbContextFactory<WranglerDb>>().CreateDbContextAsync();
+        await DatabaseSetup.MigrateAsync(db);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(dir, recursive: true);
+    }
+
+    private IRenderedComponent<Bunit.Rendering.ContainerFragment> RenderPage() => Ctx.Render(b =>
+    {
+        b.OpenComponent<MudPopoverProvider>(0);
+        b.CloseComponent();
+        b.OpenComponent<Fleet>(1);
+        b.CloseComponent();
+    });
+
+    [Fact]
+    public async Task The_grid_groups_by_role_then_bucket_with_one_row_per_master_and_keeps_a_hostile_detail_as_text()
+    {
+        UseFleet(
+        [
+            FleetBuilder.Master("bm70-build1", MasterRole.Build, runningBuilds: 3),
+            FleetBuilder.Master("bm01-tests1-linux32", observed: MasterStatus.Stopped, detail: Hostile),
+            FleetBuilder.Master("bm02-tests1-linux32", inSync: false),
+            FleetBuilder.Master("bm03-tests1-windows", enabled: false),
+        ]);
+        await MigrateAsync();
+
+        var page = RenderPage();
+
+        page.WaitForAssertion(() => Assert.Equal(4, page.FindAll("tr.wr-row").Count));
+        Assert.Equal(["build", "tests"], page.FindAll("[data-role]").Select(e => e.GetAttribute("data-role")));
+        Assert.Contains("Test masters", page.Find("[data-role='tests']").TextContent, StringComparison.Ordinal);
+        Assert.Equal(["build1", "tests1-linux32", "tests1-windows"], page.FindAll("[data-bucket]").Select(e => e.GetAttribute("data-bucket")));
+
+        var stopped = page.Find(".wr-row-key[data-master='bm01-tests1-linux32']");
+        Assert.Equal("stopped", stopped.GetAttribute("data-state"));
+        var stoppedRow = stopped.Closest("tr")!;
+        Assert.Contains("wr-row", stoppedRow.ClassList);
+        Assert.Equal(Hostile, stoppedRow.QuerySelector(".wr-detail bdi")!.TextContent);
+        Assert.Empty(page.FindAll("#injected"));
+
+        Assert.Equal("false", page.Find(".wr-row-key[data-master='bm02-tests1-linux32']").GetAttribute("data-in-sync"));
+        Assert.Equal("3", page.Find(".wr-row-key[data-master='bm70-build1']").GetAttribute("data-builds"));
+        Assert.Contains("wr-disabled", page.Find(".wr-row-key[data-master='bm03-tests1-windows']").Closest("tr")!.ClassList);
+        Assert.Equal("bm70-build1", page.Find("a.wr-master-link[href='masters/bm70-build1'] bdi").TextContent);
+    }
+
+    [Fact]
+    public async Task Filtering_by_state_leaves_only_those_rows_and_says_how_many_of_all()
+    {
+        UseFleet([.. Enumerable.Range(1, 6).Select(i => FleetBuilder.Master($"bm{i:00}-tests1-linux32", observed: i <= 2 ? MasterStatus.Unreachable : MasterStatus.Running))]);
+        await MigrateAsync();
+        var page = RenderPage();
+        page.WaitForAssertion(() => Assert.Equal(6, page.FindAll("tr.wr-row").Count));
+
+        page.Find("button[data-stat='unreachable']").Click();
+
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("tr.wr-row").Count));
+        Assert.All(page.FindAll(".wr-row-key"), k => Assert.Equal("unreachable", k.GetAttribute("data-state")));
+        Assert.Contains("showing 2 of 6", page.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_fleet_above_the_threshold_renders_only_the_rows_in_view()
+    {
+        var count = Fleet.VirtualiseAbove * 3;
+        UseFleet([.. Enumerable.Range(1, count).Select(i => FleetBuilder.Master($"bm{i:0000}-tests1-linux32"))]);
+        await MigrateAsync();
+
+        var page = RenderPage();
+
+        page.WaitForAssertion(() => Assert.Contains($"{count} masters", page.Markup, StringComparison.Ordinal));
+        // Blazor's virtualiser starts with a screenful or so plus overscan; without it all of them would be here.
+        Assert.InRange(page.FindAll("tr.wr-row").Count, 1, count / 2);
+    }
+}
