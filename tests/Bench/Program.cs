@@ -4,10 +4,14 @@ using Wrangler.Lab;
 
 // The benchmark of docs/performance.md, not a test: one table, medians of `--runs` runs (default 7), peers in the
 // same run on the same lab. `--quick` runs each measurement once, to prove the benchmark works; it asserts no figure.
-// dotnet run -c Release --project tests/Bench -- [--quick] [--runs N] [--masters N]
+// dotnet run -c Release --project tests/Bench -- [--quick] [--runs N] [--masters N] [--only SECTION]
 var quick = args.Contains("--quick");
 var runs = quick ? 1 : int.Parse(Arg("--runs", "7"), CultureInfo.InvariantCulture);
 var masterCount = int.Parse(Arg("--masters", "5"), CultureInfo.InvariantCulture);
+
+// `--only makespan` (or another section's name) runs that section alone.
+var only = Arg("--only", "");
+bool Want(string section) => only.Length == 0 || only == section;
 
 Console.WriteLine($"# Wrangler benchmark{(quick ? " (--quick: one run each, figures not meaningful)" : "")}");
 Console.WriteLine($"{DateTimeOffset.UtcNow:u}, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, {Environment.MachineName}");
@@ -18,6 +22,11 @@ var failed = new List<string>();
 // A section that fails is a row that says so; the others still run and print.
 async Task SectionAsync(string name, Func<Task<IReadOnlyList<Row>>> run)
 {
+    if (!Want(name))
+    {
+        return;
+    }
+
     try
     {
         var got = await run();
@@ -35,10 +44,24 @@ async Task SectionAsync(string name, Func<Task<IReadOnlyList<Row>>> run)
     }
 }
 
-await using (var lab = await LabFleet.StartAsync(new LabOptions { Masters = masterCount, WorkersPerMaster = 1, SshOnWholeLoopback = true, StartTimeout = TimeSpan.FromMinutes(4) }))
+if (Want("fleet refresh") || Want("detection"))
 {
+    await using var lab = await LabFleet.StartAsync(new LabOptions { Masters = masterCount, WorkersPerMaster = 1, SshOnWholeLoopback = true, StartTimeout = TimeSpan.FromMinutes(4) });
     await SectionAsync("fleet refresh", () => new FleetRefresh(lab, runs).RunAsync());
     await SectionAsync("detection", () => new Detection(lab, quick ? 1 : int.Parse(Arg("--trials", "20"), CultureInfo.InvariantCulture)).RunAsync());
+}
+
+// Simulated fleets on a fake clock: seconds of real time. --quick runs the base demo fleet of 28 once per kind.
+foreach (var (n, perBucket, maxParallel) in quick ? [(28, 1, 8)] : new[] { (100, 1, 16), (1000, 4, 64) })
+{
+    foreach (var kind in new[] { Wrangler.Core.Campaigns.CampaignKind.GracefulRestart, Wrangler.Core.Campaigns.CampaignKind.Reconfig })
+    {
+        await SectionAsync("makespan", () => new Makespan(n, perBucket, maxParallel).RunAsync(kind));
+        if (!quick && n == 100)
+        {
+            await SectionAsync("makespan", () => new Makespan(n, perBucket, maxParallel).RunAsync(kind, ahead: false));
+        }
+    }
 }
 
 // --quick proves the section works on a small fleet; the figures come from a full run.
