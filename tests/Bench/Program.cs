@@ -56,10 +56,10 @@ foreach (var (n, perBucket, maxParallel) in quick ? [(28, 1, 8)] : new[] { (100,
 {
     foreach (var kind in new[] { Wrangler.Core.Campaigns.CampaignKind.GracefulRestart, Wrangler.Core.Campaigns.CampaignKind.Reconfig })
     {
-        await SectionAsync("makespan", () => new Makespan(n, perBucket, maxParallel).RunAsync(kind));
+        await SectionAsync("makespan", () => new Makespan(n, perBucket, maxParallel, quick ? TimeSpan.FromMinutes(2) : TimeSpan.FromMinutes(20)).RunAsync(kind));
         if (!quick && n == 100)
         {
-            await SectionAsync("makespan", () => new Makespan(n, perBucket, maxParallel).RunAsync(kind, ahead: false));
+            await SectionAsync("makespan", () => new Makespan(n, perBucket, maxParallel, quick ? TimeSpan.FromMinutes(2) : TimeSpan.FromMinutes(20)).RunAsync(kind, ahead: false));
         }
     }
 }

@@ -208,8 +208,10 @@ public sealed class CampaignRunner(
                 .OrderBy(m => m.Wave).ThenBy(m => m.Slot).Take(request.Policy.PerBucket);
             foreach (var m in next)
             {
+                // One that has gone half stale during a long drain runs again, so it is still fresh at the turn.
                 var pre = m.Steps.FirstOrDefault(s => s.Kind == StepKind.PreCheck);
-                if (pre is { State: StepState.Pending } && !active.ContainsKey(m.Id))
+                var stale = pre is { State: StepState.Succeeded } && pre.EndedAt < time.GetUtcNow() - PreCheckFreshFor / 2;
+                if (pre is not null && (pre.State == StepState.Pending || stale) && !active.ContainsKey(m.Id))
                 {
                     Track(m.Id, () => PreCheckAheadAsync(c.Id, m.Id, m.Master, pre.Id, request, ct));
                 }
@@ -231,11 +233,20 @@ public sealed class CampaignRunner(
             await campaigns.UpdateMasterAsync(campaignId, cmId, m =>
             {
                 // An abort or a closing window may have left it out since the tick that chose it.
-                if (m.State == MasterRunState.Pending && Step(m, stepId).State == StepState.Pending)
+                var step = Step(m, stepId);
+                if (m.State != MasterRunState.Pending || step.State is not (StepState.Pending or StepState.Succeeded))
                 {
-                    Step(m, stepId).Apply(StepCommand.Start, time.GetUtcNow());
-                    started = true;
+                    return;
                 }
+
+                if (step.State == StepState.Succeeded)
+                {
+                    step.Apply(StepCommand.Retry, time.GetUtcNow());
+                    (step.StartedAt, step.EndedAt) = (null, null);
+                }
+
+                step.Apply(StepCommand.Start, time.GetUtcNow());
+                started = true;
             }, ct);
             if (!started)
             {
