@@ -32,6 +32,15 @@ public sealed class CampaignRunner(
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A pre-check run ahead (while the bucket's previous master was out of service) still counts when the master's
+    /// turn comes within this long; an older one is run again, since the host or its config may have changed since.
+    /// </summary>
+    public static TimeSpan PreCheckFreshFor { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Off only in the makespan benchmark (tests/Bench/Makespan.cs), to measure what running them ahead gains.</summary>
+    public static bool RunPreChecksAhead { get; set; } = true;
+
     private readonly ConcurrentDictionary<long, Task> active = new();
     private readonly SemaphoreSlim wake = new(0);
 
@@ -93,7 +102,7 @@ public sealed class CampaignRunner(
         List<CampaignRecord> open;
         await using (var db = await dbs.CreateDbContextAsync(ct))
         {
-            open = await db.Campaigns.AsNoTracking().Include(c => c.Masters)
+            open = await db.Campaigns.AsNoTracking().Include(c => c.Masters).ThenInclude(m => m.Steps.Where(s => s.Kind == StepKind.PreCheck))
                 .Where(c => c.State == CampaignState.Running || c.State == CampaignState.Paused || c.State == CampaignState.Parked || c.State == CampaignState.Aborted && c.EndedAt == null)
                 .ToListAsync(ct);
         }
@@ -151,6 +160,12 @@ public sealed class CampaignRunner(
                 break;
             }
 
+            // Its pre-check, run ahead, is still under way; it starts on the tick after.
+            if (active.ContainsKey(m.Id))
+            {
+                continue;
+            }
+
             var bucket = c.Masters.Where(x => x.Bucket == m.Bucket).ToList();
             var busyInBucket = bucket.Count(x => CampaignStates.IsInFlight(x.State));
 
@@ -163,14 +178,120 @@ public sealed class CampaignRunner(
             }
 
             var now = time.GetUtcNow();
-            await campaigns.UpdateAsync(c.Id, (_, rec) =>
-            {
-                rec.Masters.Single(x => x.Id == m.Id).Apply(MasterCommand.Start, now, null);
-                return Task.CompletedTask;
-            }, ct);
+            await campaigns.UpdateMasterAsync(c.Id, m.Id, rec => rec.Apply(MasterCommand.Start, now, null), ct);
             m.Apply(MasterCommand.Start, now, null);
             inFlight++;
             Launch(c.Id, m.Id, request, ct);
+        }
+
+        if (RunPreChecksAhead)
+        {
+            PreCheckAhead(c, request, ct);
+        }
+    }
+
+    /// <summary>
+    /// The next masters of each bucket (as many as it may have out of service at once) run their pre-check while the
+    /// bucket's current ones are out of service, so their turn starts with the first step that has an effect. A
+    /// pre-check takes nothing out of service, so the master stays pending; see docs/campaigns.md.
+    /// </summary>
+    private void PreCheckAhead(CampaignRecord c, CampaignRequest request, CancellationToken ct)
+    {
+        foreach (var bucket in c.Masters.GroupBy(m => m.Bucket))
+        {
+            if (bucket.Any(x => x.State is MasterRunState.Failed or MasterRunState.Held))
+            {
+                continue;
+            }
+
+            var next = bucket.Where(m => m.State == MasterRunState.Pending && m.Wave <= c.ApprovedThroughWave)
+                .OrderBy(m => m.Wave).ThenBy(m => m.Slot).Take(request.Policy.PerBucket);
+            foreach (var m in next)
+            {
+                // One that has gone half stale during a long drain runs again, so it is still fresh at the turn.
+                var pre = m.Steps.FirstOrDefault(s => s.Kind == StepKind.PreCheck);
+                var stale = pre is { State: StepState.Succeeded } && pre.EndedAt < time.GetUtcNow() - PreCheckFreshFor / 2;
+                if (pre is not null && (pre.State == StepState.Pending || stale) && !active.ContainsKey(m.Id))
+                {
+                    Track(m.Id, () => PreCheckAheadAsync(c.Id, m.Id, m.Master, pre.Id, request, ct));
+                }
+            }
+        }
+    }
+
+    private async Task PreCheckAheadAsync(long campaignId, long cmId, string master, long stepId, CampaignRequest request, CancellationToken ct)
+    {
+        var info = inventory.Masters.FirstOrDefault(m => m.Name == master);
+        if (info is null)
+        {
+            return; // its own turn says so
+        }
+
+        try
+        {
+            var started = false;
+            await campaigns.UpdateMasterAsync(campaignId, cmId, m =>
+            {
+                // An abort or a closing window may have left it out since the tick that chose it.
+                var step = Step(m, stepId);
+                if (m.State != MasterRunState.Pending || step.State is not (StepState.Pending or StepState.Succeeded))
+                {
+                    return;
+                }
+
+                if (step.State == StepState.Succeeded)
+                {
+                    step.Apply(StepCommand.Retry, time.GetUtcNow());
+                    (step.StartedAt, step.EndedAt) = (null, null);
+                }
+
+                step.Apply(StepCommand.Start, time.GetUtcNow());
+                started = true;
+            }, ct);
+            if (!started)
+            {
+                return;
+            }
+
+            var context = new StepContext(campaignId, cmId, info, request.Kind, request.Policy, "wrangler",
+                line =>
+                {
+                    campaigns.ReportProgress(campaignId, master, line);
+                    return Task.CompletedTask;
+                },
+                () => null);
+            var outcome = await RunStepAsync(StepKind.PreCheck, context, master, ct);
+            await campaigns.UpdateMasterAsync(campaignId, cmId, m =>
+            {
+                var step = Step(m, stepId);
+                if (step.State != StepState.Running)
+                {
+                    return;
+                }
+
+                // A failure here is news for a person, not a failed master: the master was not touched, the bucket's
+                // current master carries on, and this check runs again when this master's turn comes.
+                if (outcome.Succeeded)
+                {
+                    step.Apply(StepCommand.Succeed, time.GetUtcNow(), outcome.Detail + " (run ahead)");
+                }
+                else
+                {
+                    step.Apply(StepCommand.Fail, time.GetUtcNow(), outcome.Detail + " (run ahead; it runs again when this master's turn comes)");
+                }
+            }, ct);
+            if (!outcome.Succeeded)
+            {
+                logger.LogWarning("Campaign {Campaign}: the pre-check of {Master}, run ahead, failed: {Detail}", campaignId, master, outcome.Detail);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopping: the step stays as it is; the master's own turn runs it again.
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Campaign {Campaign}: the pre-check of {Master}, run ahead, crashed", campaignId, master);
         }
     }
 
@@ -208,14 +329,18 @@ public sealed class CampaignRunner(
         }
     }
 
-    private void Launch(long campaignId, long masterId, CampaignRequest request, CancellationToken ct)
+    private void Launch(long campaignId, long masterId, CampaignRequest request, CancellationToken ct) =>
+        Track(masterId, () => RunMasterAsync(campaignId, masterId, request, ct));
+
+    /// <summary>Runs one task per master at most: its run, or its pre-check run ahead.</summary>
+    private void Track(long masterId, Func<Task> work)
     {
         if (active.ContainsKey(masterId))
         {
             return;
         }
 
-        var task = Task.Run(() => RunMasterAsync(campaignId, masterId, request, ct), CancellationToken.None);
+        var task = Task.Run(work, CancellationToken.None);
         active[masterId] = task;
         _ = task.ContinueWith(_ =>
         {
@@ -275,6 +400,20 @@ public sealed class CampaignRunner(
         for (var i = 0; i < ordered.Count; i++)
         {
             var step = ordered[i];
+            // A pre-check run ahead that failed, or passed too long ago, is run again now that it is this master's turn.
+            if (step.Kind == StepKind.PreCheck && cm.State != MasterRunState.Failed
+                && (step.State == StepState.Failed
+                    || (step.State == StepState.Succeeded && ordered.Skip(i + 1).All(s => s.State == StepState.Pending) && step.EndedAt < time.GetUtcNow() - PreCheckFreshFor)))
+            {
+                await ChangeAsync(campaignId, cm, (m, now) =>
+                {
+                    // Its times become this run's: the page and the makespan figures show when the check really ran.
+                    var s = Step(m, step.Id);
+                    s.Apply(StepCommand.Retry, now);
+                    (s.StartedAt, s.EndedAt) = (null, null);
+                }, ct);
+            }
+
             if (step.State is StepState.Succeeded or StepState.Skipped)
             {
                 continue;
@@ -444,26 +583,20 @@ public sealed class CampaignRunner(
     private async Task ChangeAsync(long campaignId, CampaignMasterRecord local, Action<CampaignMasterRecord, DateTimeOffset> change, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        await campaigns.UpdateAsync(campaignId, (_, rec) =>
-        {
-            change(rec.Masters.Single(x => x.Id == local.Id), now);
-            return Task.CompletedTask;
-        }, ct);
+        await campaigns.UpdateMasterAsync(campaignId, local.Id, m => change(m, now), ct);
         change(local, now);
     }
 
     private static StepRecord Step(CampaignMasterRecord m, long stepId) => m.Steps.Single(x => x.Id == stepId);
 
     private Task SetStepDetailAsync(long campaignId, long cmId, string detail, CancellationToken ct) =>
-        campaigns.UpdateAsync(campaignId, (_, rec) =>
+        campaigns.UpdateMasterAsync(campaignId, cmId, m =>
         {
-            var s = rec.Masters.Single(x => x.Id == cmId).Steps.Where(x => x.State == StepState.Running).OrderBy(x => x.Seq).FirstOrDefault();
+            var s = m.Steps.Where(x => x.State == StepState.Running).OrderBy(x => x.Seq).FirstOrDefault();
             if (s is not null)
             {
                 s.Detail = detail;
             }
-
-            return Task.CompletedTask;
         }, ct);
 
     private async Task FinishMasterAsync(long campaignId, CampaignMasterRecord cm, MasterCommand command, string detail, CancellationToken ct)

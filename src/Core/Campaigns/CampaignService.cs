@@ -332,6 +332,28 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
         Changed?.Invoke(id);
     }
 
+    /// <summary>
+    /// One master's change, loading only that master and its steps: a step of a campaign of a thousand masters costs
+    /// the same as one of a campaign of two.
+    /// </summary>
+    internal async Task UpdateMasterAsync(long campaignId, long masterId, Action<CampaignMasterRecord> change, CancellationToken ct)
+    {
+        await gate.WaitAsync(ct);
+        try
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            var m = await db.CampaignMasters.Include(x => x.Steps).FirstAsync(x => x.Id == masterId && x.CampaignId == campaignId, ct);
+            change(m);
+            await db.SaveChangesAsync(ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        Changed?.Invoke(campaignId);
+    }
+
     public async Task<CampaignView?> GetAsync(long id, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);

@@ -38,9 +38,10 @@ public sealed class StepRunner(
     IMonitoringDowntime downtime,
     IDbContextFactory<WranglerDb> dbs,
     StepOutputLog output,
+    IRepoTips tips,
     TimeProvider time)
 {
-    /// <summary>How often a drain or a start is looked at.</summary>
+    /// <summary>How often a drain or a verify is looked at when the master's events say nothing (<see cref="StepWake"/>).</summary>
     public static TimeSpan WatchEvery { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long a started master may take to answer and get its workers back.</summary>
@@ -115,9 +116,11 @@ public sealed class StepRunner(
                 var reconfig = await host.ReconfigAsync(TimeSpan.FromMinutes(5), sink, ct);
                 if (reconfig.Succeeded)
                 {
-                    // The new revisions are now what the master runs: nothing to put back any more.
+                    // The new revisions are now what the master runs: nothing to put back any more. Until this line
+                    // the open ledger entry is what tells /api/v1/revisions/live the master still runs the old ones.
                     await UndoneAsync(c, LedgerEffect.ReposUpdated, ct);
-                    return StepOutcome.Ok(reconfig.Message);
+                    var now = await host.GetFactsAsync(0, ct);
+                    return StepOutcome.Ok(reconfig.Message + "; running " + string.Join(", ", now.Repos.Select(r => $"{r.Name} {Short(r.Revision)}")));
                 }
 
                 return StepOutcome.Fail($"reconfig {reconfig.Outcome}: {reconfig.Message}");
@@ -198,6 +201,9 @@ public sealed class StepRunner(
             return StepOutcome.Ok("already stopped");
         }
 
+        // Listening before the signal, so the last build's end and the stream closing are not missed.
+        await using var wake = new StepWake(api, "builds/*/*", host, time, ct);
+
         // After a crash the signal may already have been sent: the log of this process says so. A second SIGUSR1 is
         // harmless to Buildbot, but not sending it keeps "stopped exactly once" true and visible.
         var draining = TwistdLogParser.ParseAll(facts.LogTail, time.GetUtcNow())
@@ -257,7 +263,7 @@ public sealed class StepRunner(
             }
 
             await c.Progress($"draining for {Span(waited)} of {Span(c.Policy.DrainTimeout)}; {builds}");
-            await Task.Delay(WatchEvery, time, ct);
+            await wake.WaitAsync(WatchEvery, ct);
         }
     }
 
@@ -337,6 +343,7 @@ public sealed class StepRunner(
         var started = time.GetUtcNow();
         var last = "";
         var sawRunning = false;
+        await using var wake = new StepWake(api, "workers/*/*", host, time, ct);
         while (time.GetUtcNow() - started < VerifyTimeout)
         {
             var facts = await host.GetFactsAsync(200, ct);
@@ -362,19 +369,22 @@ public sealed class StepRunner(
                 var workers = await api.GetWorkersAsync(ct);
                 var connected = workers.Count(w => w.IsConnected);
                 var want = before ?? 0;
+                var atTip = "";
                 if (sawRunning && connected >= want && c.Kind == CampaignKind.Reconfig)
                 {
-                    var state = await monitor.RefreshAsync(c.Master.Name, ct);
-                    var behind = state?.Repos.Where(r => r.InSync == false).Select(r => $"{r.Name} at {Short(r.Revision)}, tip {Short(r.TipRevision)}").ToList() ?? [];
+                    _ = await monitor.RefreshAsync(c.Master.Name, ct);
+                    var (behind, moved) = await AgainstTipsAsync(c, facts, ct);
                     if (behind.Count > 0)
                     {
-                        return StepOutcome.Fail("reconfigured, but not at the production tip: " + string.Join("; ", behind));
+                        return StepOutcome.Fail("reconfigured, but not at the production tip read from the upstream now, nor at the revision the update went to: " + string.Join("; ", behind));
                     }
+
+                    atTip = moved.Count == 0 ? "; at the production tip (read from the upstream now)" : "; at the revision the update went to, but the tip has moved since: " + string.Join("; ", moved);
                 }
 
                 if (sawRunning && connected >= want)
                 {
-                    return StepOutcome.Ok($"REST answers, \"{(c.Kind == CampaignKind.Reconfig ? "configuration update complete" : "BuildMaster is running")}\" logged, {connected} worker(s) connected (before: {want})");
+                    return StepOutcome.Ok($"REST answers, \"{(c.Kind == CampaignKind.Reconfig ? "configuration update complete" : "BuildMaster is running")}\" logged, {connected} worker(s) connected (before: {want})" + atTip);
                 }
 
                 last = (sawRunning ? "" : "no \"BuildMaster is running\" in twistd.log yet; ") + $"{connected} of {want} worker(s) back";
@@ -385,11 +395,55 @@ public sealed class StepRunner(
             }
 
             await c.Progress("verifying: " + last);
-            await Task.Delay(WatchEvery, time, ct);
+            await wake.WaitAsync(WatchEvery, ct);
         }
 
         return StepOutcome.Fail($"not verified within {Span(VerifyTimeout)}: {last}");
     }
+
+    /// <summary>
+    /// Each checkout against the production tip read from its upstream now (a push a second ago counts), and, where
+    /// it differs, against the revision this campaign's update step went to: behind is at neither, moved is at the
+    /// update's revision while the tip went on (a push during the reconfig; the next reconfig takes it).
+    /// </summary>
+    private async Task<(List<string> Behind, List<string> Moved)> AgainstTipsAsync(StepContext c, HostFacts facts, CancellationToken ct)
+    {
+        var fresh = await tips.GetTipsAsync([.. c.Master.Repos.Select(r => (r.Name, r.Branch))], ct);
+        string? updateDetail;
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+        {
+            updateDetail = await db.Steps.AsNoTracking()
+                .Where(s => s.CampaignMasterId == c.CampaignMasterId && s.Kind == StepKind.UpdateRepos)
+                .Select(s => s.Detail).FirstOrDefaultAsync(ct);
+        }
+
+        var wentTo = Sync.ProductionLog.ParseUpdate(updateDetail).ToDictionary(u => u.Repo, u => u.After);
+        var (behind, moved) = (new List<string>(), new List<string>());
+        foreach (var repo in c.Master.Repos)
+        {
+            var at = facts.Repos.FirstOrDefault(r => r.Name == repo.Name)?.Revision?.TrimEnd('+');
+            if (!fresh.TryGetValue((repo.Name, repo.Branch), out var tip) || Same(at, tip))
+            {
+                continue; // an upstream that cannot be read now says nothing against the master
+            }
+
+            if (wentTo.TryGetValue(repo.Name, out var after) && Same(at, after))
+            {
+                moved.Add($"{repo.Name} at {Short(at)}, tip now {Short(tip)}");
+            }
+            else
+            {
+                behind.Add($"{repo.Name} at {Short(at)}, tip {Short(tip)}");
+            }
+        }
+
+        return (behind, moved);
+    }
+
+    // hg prints 12 hex digits, git 40: a prefix either way is the same revision.
+    private static bool Same(string? a, string? b) =>
+        a is { Length: > 0 } && b is { Length: > 0 }
+        && (a.StartsWith(b, StringComparison.OrdinalIgnoreCase) || b.StartsWith(a, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Puts checkouts back to the revisions the ledger recorded before an update; returns what was done, or null.</summary>
     public async Task<string?> RestoreReposAsync(StepContext c, IMasterHost host, Action<string>? sink, CancellationToken ct)

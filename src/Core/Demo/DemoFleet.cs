@@ -44,6 +44,14 @@ public sealed partial class DemoFleet : IFleetAccess, IRepoTips, IInventoryView
         Initialise(simNow);
     }
 
+    /// <summary>
+    /// Host calls answer after the latency they report (checkconfig 3-9 s, a start 4-12 s, ...) instead of at once: the
+    /// makespan benchmark (tests/Bench/Makespan.cs) needs steps that take their real time on its fake clock.
+    /// </summary>
+    public bool CallsTakeTime { get; set; }
+
+    internal TimeProvider Clock => time;
+
     /// <summary>The seed this fleet was built from; log it to reproduce a demo.</summary>
     public int Seed { get; }
 

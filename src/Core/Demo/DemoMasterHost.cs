@@ -9,32 +9,33 @@ namespace Wrangler.Core.Demo;
 /// </summary>
 internal sealed class DemoMasterHost(DemoFleet fleet, SimMaster master) : IMasterHost
 {
-    public Task<HostFacts> GetFactsAsync(int logLines = 20, CancellationToken ct = default) => DemoCall.Run(() => fleet.Facts(master, logLines), ct);
+    public Task<HostFacts> GetFactsAsync(int logLines = 20, CancellationToken ct = default) =>
+        Timed(DemoCall.Run(() => fleet.Facts(master, logLines), ct), r => r.Elapsed, ct);
 
     public Task<RemoteResult> GracefulStopAsync(Action<string>? output = null, CancellationToken ct = default) =>
-        DemoCall.Run(() => Emit(output, fleet.GracefulStop(master)), ct);
+        Timed(DemoCall.Run(() => Emit(output, fleet.GracefulStop(master)), ct), r => r.Elapsed, ct);
 
     public Task<RemoteResult> HardStopAsync(Action<string>? output = null, CancellationToken ct = default) =>
-        DemoCall.Run(() => Emit(output, fleet.HardStop(master)), ct);
+        Timed(DemoCall.Run(() => Emit(output, fleet.HardStop(master)), ct), r => r.Elapsed, ct);
 
     public Task<RemoteResult> StartAsync(Action<string>? output = null, CancellationToken ct = default) =>
-        DemoCall.Run(() => Emit(output, fleet.Start(master)), ct);
+        Timed(DemoCall.Run(() => Emit(output, fleet.Start(master)), ct), r => r.Elapsed, ct);
 
     public Task<ReconfigResult> ReconfigAsync(TimeSpan? timeout = null, Action<string>? output = null, CancellationToken ct = default) =>
-        DemoCall.Run(() =>
+        Timed(DemoCall.Run(() =>
         {
             var r = fleet.Reconfig(master);
             Emit(output, string.Join('\n', r.LogLines.Where(l => !l.StartsWith("@@", StringComparison.Ordinal))));
             return r;
-        }, ct);
+        }, ct), r => r.Elapsed, ct);
 
     public Task<ConfigCheckResult> CheckConfigAsync(Action<string>? output = null, CancellationToken ct = default) =>
-        DemoCall.Run(() =>
+        Timed(DemoCall.Run(() =>
         {
             var r = fleet.CheckConfig(master);
             Emit(output, r.Output);
             return r;
-        }, ct);
+        }, ct), r => r.Elapsed, ct);
 
     public Task<IReadOnlyList<RepoUpdateResult>> UpdateReposAsync(Action<string>? output = null, CancellationToken ct = default) =>
         DemoCall.Run(() => EmitRepos(output, "pulling", fleet.UpdateRepos(master)), ct);
@@ -51,6 +52,17 @@ internal sealed class DemoMasterHost(DemoFleet fleet, SimMaster master) : IMaste
 
     public IAsyncEnumerable<MasterLogEvent> FollowLogAsync(Action? onFollowing = null, CancellationToken ct = default) =>
         fleet.FollowAsync(master, onFollowing, ct);
+
+    /// <summary>With <see cref="DemoFleet.CallsTakeTime"/>, the answer comes after the latency it reports, on the fleet's clock.</summary>
+    private Task<T> Timed<T>(Task<T> call, Func<T, TimeSpan> elapsed, CancellationToken ct) =>
+        fleet.CallsTakeTime ? TimedAsync(call, elapsed, ct) : call;
+
+    private async Task<T> TimedAsync<T>(Task<T> call, Func<T, TimeSpan> elapsed, CancellationToken ct)
+    {
+        var r = await call.ConfigureAwait(false);
+        await Task.Delay(elapsed(r), fleet.Clock, ct).ConfigureAwait(false);
+        return r;
+    }
 
     private static RemoteResult Emit(Action<string>? output, RemoteResult r)
     {

@@ -241,6 +241,12 @@ public sealed class CampaignLabTests(CampaignLabFixture f)
         while (!live.GetProperty("live").GetBoolean() && DateTime.UtcNow < deadline);
 
         Assert.True(live.GetProperty("live").GetBoolean(), live.ToString());
+
+        // Read after the first live=true: by then every master must have completed its reconfig to the tip, not
+        // merely had its checkout updated (the checkout moves a step earlier, while the master still runs the old).
+        var whenLive = await f.CampaignAsync(id);
+        Assert.All(names, n => Assert.True(State(Step(Master(whenLive, n), "reconfig")) == "succeeded", $"{n}: live=true before its reconfig completed: {Master(whenLive, n)}"));
+        Assert.All(names, n => Assert.Contains(tip[..12], Step(Master(whenLive, n), "reconfig").GetProperty("detail").GetString()));
         var done = await f.WaitForCampaignAsync(id, c => State(c) is "succeeded" or "failed" or "parked" or "aborted", "the end", TimeSpan.FromMinutes(2));
         Assert.True(State(done) == "succeeded", done.ToString());
         foreach (var m in f.Lab.Masters)

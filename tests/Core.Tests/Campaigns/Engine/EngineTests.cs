@@ -81,6 +81,77 @@ public sealed class EngineTests : IDisposable
     }
 
     [Fact]
+    public async Task The_next_masters_pre_check_runs_while_the_one_before_it_is_out_of_service_and_it_stays_in_service_until_its_turn()
+    {
+        await using var e = await Engine.StartAsync(world);
+        var c = await e.CreateAsync(CampaignKind.Restart, [A, B]);
+        var (first, second) = c.Plan.Waves[0].Contains(A) ? (A, B) : (B, A);
+        var stopsBefore = world.Facts(second).Stops;
+        await e.CommandAsync(c.Id, CampaignCommand.Approve);
+
+        // The first master is out of service (stopped, not yet verified); the second has been pre-checked meanwhile.
+        var during = await e.UntilAsync(c.Id, x =>
+            x.Masters.Single(m => m.Name == first).Steps.Single(s => s.Kind == StepKind.HardStop).State == StepState.Succeeded
+            && x.Masters.Single(m => m.Name == second).Steps.Single(s => s.Kind == StepKind.PreCheck).State == StepState.Succeeded,
+            "the second pre-checked while the first is down");
+        var waiting = during.Masters.Single(m => m.Name == second);
+        Assert.Equal(MasterRunState.Pending, waiting.State);
+        Assert.All(waiting.Steps.Where(s => s.Kind != StepKind.PreCheck), s => Assert.Equal(StepState.Pending, s.State));
+        Assert.Contains("(run ahead)", waiting.Steps.Single(s => s.Kind == StepKind.PreCheck).Detail);
+        Assert.Equal(stopsBefore, world.Facts(second).Stops);
+        Assert.True(world.Facts(second).Alive);
+
+        var done = await e.UntilOverAsync(c.Id);
+
+        Assert.Equal(CampaignState.Succeeded, done.State);
+        var a = done.Masters.Single(m => m.Name == first);
+        var b = done.Masters.Single(m => m.Name == second);
+        var firstBackInService = a.Steps.Single(s => s.Kind == StepKind.Verify).EndedAt!.Value;
+        var secondOutOfService = b.Steps.Where(s => s.Kind != StepKind.PreCheck).Min(s => s.StartedAt!.Value);
+        Assert.True(b.Steps.Single(s => s.Kind == StepKind.PreCheck).EndedAt <= a.Steps.Single(s => s.Kind == StepKind.Start).StartedAt,
+            "the second master's pre-check ended no later than the first one was started again");
+        Assert.True(secondOutOfService >= firstBackInService, $"the second went out of service at {secondOutOfService:O}, before the first was back at {firstBackInService:O}");
+        Assert.All(b.Steps, s => Assert.Equal(StepState.Succeeded, s.State));
+        Assert.Empty(await e.OpenLedgerAsync(c.Id));
+    }
+
+    [Fact]
+    public async Task A_failed_pre_check_of_the_next_master_leaves_the_current_one_alone_and_runs_again_at_its_turn()
+    {
+        await using var e = await Engine.StartAsync(world);
+        var c = await e.CreateAsync(CampaignKind.Restart, [A, B]);
+        var (first, second) = c.Plan.Waves[0].Contains(A) ? (A, B) : (B, A);
+        world.Fleet.BreakConfig(second);
+        var stopsBefore = world.Facts(second).Stops;
+        await e.CommandAsync(c.Id, CampaignCommand.Approve);
+
+        var during = await e.UntilAsync(c.Id, x => x.Masters.Single(m => m.Name == second).Steps.Single(s => s.Kind == StepKind.PreCheck).State == StepState.Failed,
+            "the second master's pre-check, run ahead, failed");
+        Assert.Equal(MasterRunState.Pending, during.Masters.Single(m => m.Name == second).State);
+        Assert.Equal(MasterRunState.Running, during.Masters.Single(m => m.Name == first).State);
+        Assert.Equal(CampaignState.Running, during.State);
+        Assert.Contains("run ahead", during.Masters.Single(m => m.Name == second).Steps.Single(s => s.Kind == StepKind.PreCheck).Detail);
+
+        // Its turn: the check runs again, fails again, and only then does the master fail and park the campaign.
+        var parked = await e.UntilOverAsync(c.Id);
+
+        Assert.Equal(CampaignState.Parked, parked.State);
+        var a = parked.Masters.Single(m => m.Name == first);
+        Assert.Equal(MasterRunState.Succeeded, a.State);
+        Assert.All(a.Steps, s => Assert.Equal(StepState.Succeeded, s.State));
+        var b = parked.Masters.Single(m => m.Name == second);
+        Assert.Equal(MasterRunState.Failed, b.State);
+        var pre = b.Steps.Single(s => s.Kind == StepKind.PreCheck);
+        Assert.Contains("checkconfig failed, nothing was touched", pre.Detail);
+        Assert.DoesNotContain("run ahead", pre.Detail);
+        Assert.True(pre.StartedAt >= a.EndedAt, "the failing check that failed the master ran at its own turn");
+        Assert.All(b.Steps.Where(s => s.Kind != StepKind.PreCheck), s => Assert.Equal(StepState.Pending, s.State));
+        Assert.Equal(stopsBefore, world.Facts(second).Stops);
+        Assert.True(world.Facts(first).Alive);
+        Assert.True(world.Facts(second).Alive);
+    }
+
+    [Fact]
     public async Task A_failed_master_parks_the_campaign_and_skip_undoes_nothing_it_did_not_do_and_lets_the_rest_run()
     {
         world.Fleet.BreakConfig(A);
