@@ -80,6 +80,9 @@ public sealed class KeyboardCampaignBrowserTests : IAsyncLifetime
         await TabToAsync(page, "#abort");
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("#confirm-message")).ToBeVisibleAsync();
+        // The dialog takes the focus once it has rendered; on a loaded machine that is after it shows, and Tabs pressed
+        // before then walk the page behind it.
+        await page.WaitForFunctionAsync("() => !!document.activeElement && !!document.activeElement.closest('.mud-dialog')", null, new() { Timeout = 10_000 });
         await TabToAsync(page, "#confirm-ok", most: 4);
         await page.Keyboard.PressAsync("Enter");
         await ExpectStateAsync(page, "Aborted", 60_000);

@@ -20,6 +20,7 @@ public sealed class MalformedRequestTests : IAsyncLifetime
     private long campaign;
     private long schedule;
     private long token;
+    private HttpClient reporter = null!;
     private int unique;
 
     public async Task InitializeAsync()
@@ -38,10 +39,16 @@ public sealed class MalformedRequestTests : IAsyncLifetime
         }
 
         token = (await host.CreateTokenAsync("malformed-target", Role.Viewer)).Id;
+        // Cycle reports take a reporter token and nothing else (docs/runner.md): an admin would only see 403s there.
+        reporter = host.NewClient((await host.CreateTokenAsync("malformed-reporter", Role.Reporter)).Secret);
         await host.CreateUserAsync("malformed-victim", Role.Viewer);
     }
 
-    public async Task DisposeAsync() => await host.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        reporter?.Dispose();
+        await host.DisposeAsync();
+    }
 
     /// <summary>A valid body for each request schema; one field at a time is then broken. A new schema without one fails the test.</summary>
     private JsonObject Base(string schema)
@@ -75,6 +82,7 @@ public sealed class MalformedRequestTests : IAsyncLifetime
             "SetRoleDto" => new JsonObject { ["role"] = "viewer" },
             "ActionDto" or "FreezeRequest" => new JsonObject { ["reason"] = "probe" },
             "WorkerActionRequest" => new JsonObject { ["reason"] = "probe", ["until"] = "2030-01-01T00:00:00Z" },
+            "CycleReportRequest" => new JsonObject { ["phase"] = "preflight", ["detail"] = "probe", ["at"] = "2026-12-02T00:00:00Z" },
             _ => throw new Xunit.Sdk.XunitException($"no base body for request schema {schema}: add one to MalformedRequestTests.Base"),
         };
     }
@@ -163,7 +171,7 @@ public sealed class MalformedRequestTests : IAsyncLifetime
             // A body over the limit is refused from its Content-Length: waiting for 100-continue keeps the client from
             // writing a megabyte into a connection the server has already answered.
             request.Headers.ExpectContinue = c.What == "body over 1 MiB";
-            using var response = await (c.Client ?? host.Client).SendAsync(request);
+            using var response = await (c.Client ?? (c.Path.EndsWith("/cycle", StringComparison.Ordinal) ? reporter : host.Client)).SendAsync(request);
             var status = (int)response.StatusCode;
             statuses[status] = statuses.GetValueOrDefault(status) + 1;
             var text = await response.Content.ReadAsStringAsync();
