@@ -46,6 +46,21 @@ public static class WranglerProcess
         await p.WaitForExitAsync(cts.Token);
     }
 
+    /// <summary>Kills (with their trees) the test's Wrangler processes still running, and disposes all of them.</summary>
+    public static async Task KillAllAsync(params Process?[] processes)
+    {
+        foreach (var p in processes)
+        {
+            if (p is { HasExited: false })
+            {
+                p.Kill(entireProcessTree: true);
+                await p.WaitForExitAsync();
+            }
+
+            p?.Dispose();
+        }
+    }
+
     public static async Task WaitHealthyAsync(HttpClient http, ConcurrentQueue<string> output)
     {
         for (var i = 0; i < 600; i++)

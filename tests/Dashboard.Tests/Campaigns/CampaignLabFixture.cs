@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 using Wrangler.Dashboard.Tests.Fleet;
 using Wrangler.Lab;
 
@@ -154,6 +156,22 @@ public sealed class CampaignLabFixture : IAsyncLifetime
                 h.Release();
             }
         }
+    }
+
+    /// <summary>How many times the master's twistd.log says it began a clean shutdown at or after <paramref name="since"/>.</summary>
+    public static int CleanShutdownsSince(LabMaster m, DateTimeOffset since) =>
+        File.ReadLines(Path.Combine(m.MasterDir, "twistd.log"))
+            .Where(l => l.Contains("Initiating clean shutdown", StringComparison.Ordinal))
+            .Count(l => DateTimeOffset.TryParseExact(l[..24], "yyyy-MM-dd HH:mm:sszzz", CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) && at >= since);
+
+    /// <summary>Ledger rows of the database at <paramref name="dbPath"/> not yet undone: what a campaign left on masters.</summary>
+    public static async Task<long> OpenLedgerRowsAsync(string dbPath)
+    {
+        await using var db = new SqliteConnection($"Data Source={dbPath}");
+        await db.OpenAsync();
+        await using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM Ledger WHERE UndoneAt IS NULL";
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
     public static JsonElement Master(JsonElement campaign, string name) =>

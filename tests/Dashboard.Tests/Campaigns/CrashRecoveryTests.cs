@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
@@ -58,30 +57,14 @@ public sealed class CrashRecoveryTests(CampaignLabFixture f)
 
             // The build the drain waited for finished normally: the master was not hard-stopped, and asked to stop once.
             Assert.Equal(0, await f.Lab.WaitForBuildAsync(m, held.Request, TimeSpan.FromSeconds(30)));
-            var shutdowns = File.ReadLines(Path.Combine(m.MasterDir, "twistd.log"))
-                .Where(l => l.Contains("Initiating clean shutdown", StringComparison.Ordinal))
-                .Count(l => DateTimeOffset.TryParseExact(l[..24], "yyyy-MM-dd HH:mm:sszzz", CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) && at >= since);
-            Assert.Equal(1, shutdowns);
+            Assert.Equal(1, CleanShutdownsSince(m, since));
 
-            await using var db = new SqliteConnection($"Data Source={dbPath}");
-            await db.OpenAsync();
-            await using var cmd = db.CreateCommand();
-            cmd.CommandText = "SELECT count(*) FROM Ledger WHERE UndoneAt IS NULL";
-            Assert.Equal(0L, (long)(await cmd.ExecuteScalarAsync())!);
+            Assert.Equal(0L, await OpenLedgerRowsAsync(dbPath));
             await f.WaitForMasterAsync(m.Name, j => State(j) == "running", "running", TimeSpan.FromSeconds(30));
         }
         finally
         {
-            foreach (var p in new[] { first, second })
-            {
-                if (p is { HasExited: false })
-                {
-                    p.Kill(entireProcessTree: true);
-                    await p.WaitForExitAsync();
-                }
-
-                p?.Dispose();
-            }
+            await WranglerProcess.KillAllAsync(first, second);
 
             SqliteConnection.ClearAllPools();
             Directory.Delete(dir, recursive: true);

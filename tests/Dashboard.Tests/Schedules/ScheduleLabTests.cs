@@ -224,16 +224,7 @@ public sealed class ScheduleLabTests(CampaignLabFixture f)
         }
         finally
         {
-            foreach (var p in new[] { first, second })
-            {
-                if (p is { HasExited: false })
-                {
-                    p.Kill(entireProcessTree: true);
-                    await p.WaitForExitAsync();
-                }
-
-                p?.Dispose();
-            }
+            await WranglerProcess.KillAllAsync(first, second);
 
             SqliteConnection.ClearAllPools();
             Directory.Delete(dir, recursive: true);
