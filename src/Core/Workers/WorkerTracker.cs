@@ -647,16 +647,18 @@ public sealed class WorkerTracker(
         List<WorkerEventRecord> events;
         lock (gate)
         {
-            rows = [.. dirty.Where(records.ContainsKey).Select(n => records[n].Copy())];
-            events = [.. pendingEvents];
-            dirty.Clear();
             if (!lease.IsLeader)
             {
                 // The leader sees the same streams and stores them; a follower writing too would double every event
                 // (docs/ha.md). Its memory stays whole for its own pages.
+                dirty.Clear();
                 pendingEvents.Clear();
                 return;
             }
+
+            rows = [.. dirty.Where(records.ContainsKey).Select(n => records[n].Copy())];
+            events = [.. pendingEvents];
+            dirty.Clear();
         }
 
         if (rows.Count == 0 && events.Count == 0)
