@@ -475,6 +475,15 @@ public sealed class ScheduleService(
         }
 
         var dates = await db.ExcludedDates.AsNoTracking().Select(d => d.Date).ToListAsync(ct);
+        if (ScheduleRules.NextFireTimes(r.Cron, r.TimeZone, dates, time.GetUtcNow(), 1).IsEmpty)
+        {
+            // A one-off cron (it names a year) that has fired, or one whose every time left is an excluded date. Quartz
+            // refuses such a trigger with an exception, which at start-up or on a take-over would stop the whole host.
+            await s.DeleteJob(ScheduleJob.Key(r.Id), ct);
+            logger.LogInformation("Schedule {Id} ({Name}) has no fire time left; it stays stored and fires no more", r.Id, r.Name);
+            return;
+        }
+
         await s.AddCalendar(ScheduleJob.CalendarName(r.Id), ScheduleRules.Calendar(r.TimeZone, dates), AddCalendarOptions.Replacing, ct);
         var job = JobBuilder.Create<ScheduleJob>().WithIdentity(ScheduleJob.Key(r.Id)).WithDescription(r.Name).Build();
         var zone = TimeZoneInfo.FindSystemTimeZoneById(r.TimeZone);
@@ -496,7 +505,12 @@ public sealed class ScheduleService(
 
     private ScheduleSpec Checked(ScheduleSpec spec)
     {
-        var problems = ScheduleRules.Validate(spec, options.Value.MinInterval);
+        var problems = ScheduleRules.Validate(spec, options.Value.MinInterval).ToList();
+        if (problems.Count == 0 && ScheduleRules.NextFireTimes(spec.Cron.Trim(), spec.TimeZone.Trim(), [], time.GetUtcNow(), 1).IsEmpty)
+        {
+            problems.Add($"cron \"{spec.Cron.Trim()}\" has no fire time left after {time.GetUtcNow():u}");
+        }
+
         if (problems.Count > 0)
         {
             throw new ScheduleRefusedException(string.Join("; ", problems));

@@ -231,6 +231,121 @@ public sealed class ScheduleLabTests(CampaignLabFixture f)
         }
     }
 
+    [Fact]
+    public async Task With_two_instances_on_one_database_a_schedule_fires_once_and_after_the_leader_dies_the_next_fires_once_on_the_new_leader()
+    {
+        var dir = Directory.CreateTempSubdirectory("wrangler-two-schedulers-").FullName;
+        var dbPath = Path.Combine(dir, "wrangler.db");
+        string[] Args(string url, string name) =>
+        [
+            "--urls", url, $"--Wrangler:Database={dbPath}", "--Wrangler:PollInterval=00:00:02", $"--Wrangler:Auth:BootstrapToken={AppHost.BootstrapToken}",
+            $"--Wrangler:Instance={name}", "--Wrangler:LeaseDuration=00:00:06", "--Wrangler:Scheduling:MinInterval=00:00:01", .. f.Lab.SettingsArgs,
+        ];
+        var urlA = $"http://127.0.0.1:{WranglerProcess.FreePort()}";
+        var urlB = $"http://127.0.0.1:{WranglerProcess.FreePort()}";
+        using var a = Client(urlA);
+        using var b = Client(urlB);
+        var outA = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var outB = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        Process? leader = null;
+        Process? follower = null;
+        try
+        {
+            leader = WranglerProcess.Start(Args(urlA, "wrangler-a"), outA);
+            await WranglerProcess.WaitHealthyAsync(a, outA);
+            follower = WranglerProcess.Start(Args(urlB, "wrangler-b"), outB);
+            await WranglerProcess.WaitHealthyAsync(b, outB);
+            Assert.Equal("wrangler-a", (await b.GetFromJsonAsync<JsonElement>("/api/v1/instance")).GetProperty("leader").GetString());
+
+            // Fired while both instances run: once, by the leader.
+            var first = await CreateScheduleAsync(a, new
+            {
+                name = "two instances, first", kind = "restart", selector = new { names = new[] { "bm05-try1" } }, cron = CronAt(WholeSecondsAhead(10)), timeZone = "UTC", window = "00:10:00",
+            });
+            var run = await WaitForRunAsync(b, first, TimeSpan.FromSeconds(60));
+            var done = await WaitCampaignAsync(b, run, c => State(c) is "succeeded" or "failed" or "parked" or "aborted", TimeSpan.FromMinutes(3));
+            Assert.True(State(done) == "succeeded", done.ToString());
+            Assert.Contains(outA, l => l.Contains("Scheduler started", StringComparison.Ordinal));
+            Assert.DoesNotContain(outB, l => l.Contains("Scheduler started", StringComparison.Ordinal));
+
+            // Created on the leader, which dies before it fires: the follower takes over and fires it, once.
+            var secondAt = WholeSecondsAhead(25);
+            var second = await CreateScheduleAsync(a, new
+            {
+                name = "two instances, second", kind = "restart", selector = new { names = new[] { "bm04-build1" } }, cron = CronAt(secondAt), timeZone = "UTC", window = "00:10:00",
+            });
+            leader.Kill(entireProcessTree: true);
+            await leader.WaitForExitAsync();
+            await WaitInstanceAsync(b, j => j.GetProperty("leading").GetBoolean(), "wrangler-b leading", outB);
+            Assert.True(DateTimeOffset.UtcNow < secondAt, $"the take-over came after the fire time {secondAt:O}: the test proves nothing about who fired it");
+
+            // The dead leader comes back on the same database before the fire time, and follows.
+            var back = WranglerProcess.Start(Args(urlA, "wrangler-a"), outA);
+            leader = back;
+            await WranglerProcess.WaitHealthyAsync(a, outA);
+            var seen = await a.GetFromJsonAsync<JsonElement>("/api/v1/instance");
+            Assert.True(seen.GetProperty("leader").GetString() == "wrangler-b", $"{seen}\nwrangler-a:\n{string.Join("\n", outA.TakeLast(40))}\nwrangler-b:\n{string.Join("\n", outB.TakeLast(40))}");
+
+            var run2 = await WaitForRunAsync(a, second, TimeSpan.FromSeconds(60));
+            var done2 = await WaitCampaignAsync(a, run2, c => State(c) is "succeeded" or "failed" or "parked" or "aborted", TimeSpan.FromMinutes(3));
+            Assert.True(State(done2) == "succeeded", done2.ToString());
+
+            // Give a second fire every chance to show itself, then count: one campaign and one audit entry per fire.
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            var campaigns = (await a.GetFromJsonAsync<JsonElement[]>("/api/v1/campaigns"))!;
+            Assert.Equal([run, run2], campaigns.Select(c => c.GetProperty("id").GetInt64()).Order());
+            Assert.Equal(1, (await a.GetFromJsonAsync<JsonElement>($"/api/v1/schedules/{first}")).GetProperty("lastRuns").GetArrayLength());
+            Assert.Equal(1, (await a.GetFromJsonAsync<JsonElement>($"/api/v1/schedules/{second}")).GetProperty("lastRuns").GetArrayLength());
+            var fired = await AuditAsync(a, "schedule.fired");
+            Assert.Equal([$"schedule {first}", $"schedule {second}"], fired.Select(e => e.GetProperty("subject").GetString()).Order());
+            Assert.Single(outA, l => l.Contains("Scheduler started", StringComparison.Ordinal));
+            Assert.Single(outB, l => l.Contains("Scheduler started", StringComparison.Ordinal));
+        }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\nwrangler-a:\n{string.Join("\n", outA.TakeLast(30))}\nwrangler-b:\n{string.Join("\n", outB.TakeLast(30))}", e);
+        }
+        finally
+        {
+            await WranglerProcess.KillAllAsync(leader, follower);
+
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>A whole second at least this far ahead: the cron names seconds, and Quartz 4 fires at the named second itself.</summary>
+    private static DateTimeOffset WholeSecondsAhead(int seconds)
+    {
+        var at = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddSeconds(seconds).ToUnixTimeSeconds() + 1);
+        return at;
+    }
+
+    private static HttpClient Client(string url)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(url) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AppHost.BootstrapToken);
+        return http;
+    }
+
+    private static async Task WaitInstanceAsync(HttpClient http, Func<JsonElement, bool> condition, string what, System.Collections.Concurrent.ConcurrentQueue<string> output)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        JsonElement last = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await http.GetFromJsonAsync<JsonElement>("/api/v1/instance");
+            if (condition(last))
+            {
+                return;
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new Xunit.Sdk.XunitException($"{what} not seen within a minute; last: {last}; output:\n" + string.Join("\n", output.TakeLast(30)));
+    }
+
     /// <summary>A Quartz cron that fires at exactly these UTC times (same minute) and never again: the year is in it.</summary>
     private static string CronAt(params DateTimeOffset[] times)
     {

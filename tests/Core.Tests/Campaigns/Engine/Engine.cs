@@ -41,6 +41,10 @@ internal sealed class Engine : IAsyncDisposable
 
     public World World { get; }
 
+    /// <summary>One of this process's services, for a test of a part the engine does not start itself.</summary>
+    public T Get<T>()
+        where T : notnull => services.GetRequiredService<T>();
+
     public CampaignService Campaigns { get; }
 
     /// <summary>This process's hold on the leader lease: the first engine on a database leads, a second one follows.</summary>
