@@ -18,6 +18,13 @@ public sealed class WorkersLabTests(WorkersLabFixture f)
     [Fact]
     public async Task Every_lab_worker_is_listed_with_the_master_it_is_connected_to()
     {
+        // Tests in this class run in any order; each waits for the workers it touched to be idle again, and
+        // this one waits too, so that the state it checks is the settled one rather than a view one poll old.
+        foreach (var w in f.Lab.Masters.SelectMany(m => m.Workers))
+        {
+            await f.EventuallyAsync(w.Name, e => e.GetProperty("state").GetString() == "idle", "idle", TimeSpan.FromSeconds(15));
+        }
+
         var all = await f.WorkersAsync();
         Assert.Equal(f.Lab.Masters.Sum(m => m.Workers.Count), all.Length);
         foreach (var m in f.Lab.Masters)
@@ -123,7 +130,9 @@ public sealed class WorkersLabTests(WorkersLabFixture f)
     {
         var m = f.Lab.Masters[1];
         var w = m.Workers[1].Name;
-        var until = DateTimeOffset.UtcNow.AddSeconds(3);
+        // Long enough that Wrangler shows the pause before it ends: without seeing "paused" first, the wait
+        // for "idle" below could be met by the view from before the pause (a fresh-clone CI run failed so).
+        var until = DateTimeOffset.UtcNow.AddSeconds(6);
         try
         {
             using (var pause = await f.ActAsync(w, "pause", "lab timed pause", until))
@@ -132,6 +141,8 @@ public sealed class WorkersLabTests(WorkersLabFixture f)
             }
 
             Assert.True((await f.BuildbotWorkerAsync(m, w)).GetProperty("paused").GetBoolean());
+            await f.EventuallyAsync(w, e => e.GetProperty("state").GetString() == "paused"
+                && e.GetProperty("pausedUntil").ValueKind != JsonValueKind.Null, "paused until a time", Live);
             var lifted = await f.EventuallyAsync(w, e => e.GetProperty("state").GetString() == "idle", "unpaused by Wrangler", TimeSpan.FromSeconds(10));
             Assert.True(DateTimeOffset.UtcNow >= until);
             Assert.Equal(JsonValueKind.Null, lifted.GetProperty("pausedUntil").ValueKind);
@@ -141,7 +152,12 @@ public sealed class WorkersLabTests(WorkersLabFixture f)
         }
         finally
         {
-            using var unpause = await f.ActAsync(w, "unpause", "lab cleanup");
+            using (await f.ActAsync(w, "unpause", "lab cleanup"))
+            {
+            }
+
+            // The class's promise: the next test finds every worker idle in Wrangler's view, not only in Buildbot's.
+            await f.EventuallyAsync(w, e => e.GetProperty("state").GetString() == "idle", "idle after cleanup", Live);
         }
     }
 
@@ -253,7 +269,13 @@ public sealed class WorkersLabTests(WorkersLabFixture f)
         {
             await RestartIfStoppedAsync(stopped);
             await RestartIfStoppedAsync(idle);
-            using var unmark = await f.App.Client.DeleteAsync($"/api/v1/workers/{idle.Name}/expectedIdle");
+            using (await f.App.Client.DeleteAsync($"/api/v1/workers/{idle.Name}/expectedIdle"))
+            {
+            }
+
+            await f.EventuallyAsync(stopped.Name, e => e.GetProperty("state").GetString() == "idle", "back and idle", TimeSpan.FromSeconds(15));
+            await f.EventuallyAsync(idle.Name, e => e.GetProperty("state").GetString() == "idle"
+                && e.GetProperty("liveness").GetString() == "ok", "back, idle and no longer expected idle", TimeSpan.FromSeconds(15));
         }
     }
 
