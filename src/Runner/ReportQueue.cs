@@ -168,13 +168,18 @@ public sealed class ReportQueue : IReports, IAsyncDisposable
         {
             status = await send(report, ct).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            Problem?.Invoke($"Wrangler unreachable ({ex.Message}); {Pending().Count} report(s) queued");
             return false;
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
+            // Also when the runner is stopping: the report stays queued and the sender ends quietly, not with a crash.
+            if (!ct.IsCancellationRequested)
+            {
+                Problem?.Invoke($"Wrangler unreachable ({ex.Message}); {Pending().Count} report(s) queued");
+            }
+
             return false;
         }
 

@@ -56,6 +56,23 @@ public sealed class ReportQueueTests : IDisposable
     }
 
     [Fact]
+    public async Task A_send_that_fails_while_the_runner_stops_keeps_the_report_and_ends_the_sender_quietly()
+    {
+        using var cts = new CancellationTokenSource();
+        await using var q = new ReportQueue(dir.File("q4"), TimeProvider.System, (_, _) =>
+        {
+            // The runner is told to stop while Wrangler is down: the failure arrives after the cancellation.
+            cts.Cancel();
+            throw new HttpRequestException("connection refused");
+        });
+        q.Enqueue("stopped", "exit 0");
+
+        await q.RunAsync(cts.Token).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Single(q.Pending());
+    }
+
+    [Fact]
     public async Task Enqueue_never_waits_for_a_send_that_hangs()
     {
         var hang = new TaskCompletionSource<HttpStatusCode>();
