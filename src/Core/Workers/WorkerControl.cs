@@ -13,9 +13,12 @@ public enum WorkerRefusal
     NotConnected,
     Invalid,
     MasterRefused,
+
+    /// <summary>This instance follows (docs/ha.md): the leader's tracker stores the marks and lifts the timed pauses.</summary>
+    Follower,
 }
 
-/// <summary>Why a worker action was not done; the API turns <see cref="Kind"/> into 404, 409 or 400.</summary>
+/// <summary>Why a worker action was not done; the API turns <see cref="Kind"/> into 404, 409, 400, 502 or 503.</summary>
 public sealed class WorkerRefusedException(WorkerRefusal kind, string message) : Exception(message)
 {
     public WorkerRefusal Kind { get; } = kind;
@@ -38,6 +41,7 @@ public sealed class WorkerControl(
 
     public async Task<WorkerView> ControlAsync(string name, WorkerAction action, string? reason, DateTimeOffset? until, string actor, CancellationToken ct)
     {
+        EnsureLeading();
         // The reason goes to the master and the audit log: the same rules as every reason (docs/hardening.md).
         if (string.IsNullOrWhiteSpace(reason) || Input.InputRules.ReasonProblem("reason", reason) is not null)
         {
@@ -77,6 +81,7 @@ public sealed class WorkerControl(
 
     public async Task<WorkerView> MarkExpectedIdleAsync(string name, string? reason, DateTimeOffset? until, string actor, CancellationToken ct)
     {
+        EnsureLeading();
         // The reason goes to the master and the audit log: the same rules as every reason (docs/hardening.md).
         if (string.IsNullOrWhiteSpace(reason) || Input.InputRules.ReasonProblem("reason", reason) is not null)
         {
@@ -104,6 +109,7 @@ public sealed class WorkerControl(
 
     public async Task<WorkerView> ClearExpectedIdleAsync(string name, string actor, CancellationToken ct)
     {
+        EnsureLeading();
         string? was = null;
         if (!tracker.Update(name, r =>
             {
@@ -150,6 +156,18 @@ public sealed class WorkerControl(
         catch (OperationCanceledException)
         {
             // Stopping.
+        }
+    }
+
+    /// <summary>
+    /// Only the leader acts on workers: a follower's tracker drops its marks on the next copy from the database, and a
+    /// pause's expiry is lifted by the leader alone, so a follower's write would not hold (docs/ha.md).
+    /// </summary>
+    private void EnsureLeading()
+    {
+        if (!lease.IsLeader)
+        {
+            throw new WorkerRefusedException(WorkerRefusal.Follower, lease.Refusal);
         }
     }
 

@@ -168,6 +168,7 @@ public static class WorkersApi
                 WorkerRefusal.NotFound => StatusCodes.Status404NotFound,
                 WorkerRefusal.NotConnected => StatusCodes.Status409Conflict,
                 WorkerRefusal.Invalid => StatusCodes.Status400BadRequest,
+                WorkerRefusal.Follower => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status502BadGateway,
             };
             return Results.Problem(statusCode: status, title: ex.Message);

@@ -4,12 +4,17 @@ using System.Text.RegularExpressions;
 namespace Wrangler.Dashboard.Tests.Auth;
 
 /// <summary>An HttpClient that behaves like a browser on the login form: keeps cookies, posts the antiforgery token.</summary>
-public sealed partial class SignedInClient(AppHost host) : IDisposable
+public sealed partial class SignedInClient(Uri baseAddress) : IDisposable
 {
     private readonly CookieContainer cookies = new();
     private HttpClient? client;
 
-    public HttpClient Client => client ??= new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = host.BaseAddress };
+    public SignedInClient(AppHost host)
+        : this(host.BaseAddress)
+    {
+    }
+
+    public HttpClient Client => client ??= new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = baseAddress };
 
     public async Task<HttpResponseMessage> PostLoginAsync(string name, string password, string returnUrl = "/")
     {

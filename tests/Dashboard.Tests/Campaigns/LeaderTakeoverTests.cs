@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Wrangler.Dashboard.Tests.Auth;
 using static Wrangler.Dashboard.Tests.Campaigns.CampaignLabFixture;
 
 namespace Wrangler.Dashboard.Tests.Campaigns;
@@ -13,7 +14,7 @@ namespace Wrangler.Dashboard.Tests.Campaigns;
 /// master to stop once.
 /// </summary>
 [Collection("campaign-lab")]
-public sealed class LeaderTakeoverTests(CampaignLabFixture f)
+public sealed partial class LeaderTakeoverTests(CampaignLabFixture f)
 {
     private static readonly System.Collections.Concurrent.ConcurrentQueue<string> Output = new();
 
@@ -26,7 +27,8 @@ public sealed class LeaderTakeoverTests(CampaignLabFixture f)
         string[] Args(string url, string name) =>
         [
             "--urls", url, $"--Wrangler:Database={dbPath}", "--Wrangler:PollInterval=00:00:02", $"--Wrangler:Auth:BootstrapToken={AppHost.BootstrapToken}",
-            $"--Wrangler:Instance={name}", .. f.Lab.SettingsArgs,
+            $"--Wrangler:Instance={name}", $"--Wrangler:Auth:Admin:Name={AppHost.AdminName}", $"--Wrangler:Auth:Admin:Password={AdminPassword}",
+            .. f.Lab.SettingsArgs,
         ];
         var urlA = $"http://127.0.0.1:{WranglerProcess.FreePort()}";
         var urlB = $"http://127.0.0.1:{WranglerProcess.FreePort()}";
@@ -55,6 +57,10 @@ public sealed class LeaderTakeoverTests(CampaignLabFixture f)
                 Assert.Contains("wrangler-a", problem.GetProperty("title").GetString());
                 Assert.Equal("wrangler-a", problem.GetProperty("leader").GetString());
             }
+
+            // The pages refuse what the API refuses: a person signed in on the follower sees every write button
+            // disabled, with the refusal as its tooltip (docs/ha.md).
+            await FollowerPagesAreReadOnlyAsync(new Uri(urlB));
 
             // Held until after the take-over: the drain is under way when the leader dies, however slow the machine.
             using var held = await f.Lab.HoldBuildAsync(m);
@@ -91,6 +97,37 @@ public sealed class LeaderTakeoverTests(CampaignLabFixture f)
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    private const string AdminPassword = "takeover-admin-password-1";
+
+    private static async Task FollowerPagesAreReadOnlyAsync(Uri follower)
+    {
+        using var person = new SignedInClient(follower);
+        await person.SignInAsync(AppHost.AdminName, AdminPassword);
+
+        // The follower's own tracker lists the workers once it has looked at the masters.
+        var workers = "";
+        var seen = Stopwatch.StartNew();
+        while (!workers.Contains("data-action=\"pause\"", StringComparison.Ordinal))
+        {
+            Assert.True(seen.Elapsed < TimeSpan.FromSeconds(30), "no worker row with buttons on the follower's workers page: " + workers);
+            await Task.Delay(500);
+            workers = await person.Client.GetStringAsync("/workers");
+        }
+
+        var admin = await person.Client.GetStringAsync("/admin");
+        foreach (var (page, html, minimum) in new[] { ("/workers", workers, 4), ("/admin", admin, 2) })
+        {
+            Assert.Contains("id=\"lease-banner\"", html);
+            var buttons = WriteButton().Matches(html).Select(b => b.Value).ToList();
+            Assert.True(buttons.Count >= minimum, $"{page}: {buttons.Count} write buttons found");
+            Assert.All(buttons, b => Assert.Matches(" disabled[ =>]", b));
+            Assert.All(buttons, b => Assert.Contains("read-only follower", b));
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("<button[^>]*(data-action=\"[A-Za-z]+\"|id=\"create-(token|user)\")[^>]*>")]
+    private static partial System.Text.RegularExpressions.Regex WriteButton();
 
     private static HttpClient Client(string url)
     {

@@ -28,6 +28,8 @@ public sealed partial class Workers
     [Inject] public required TimeProvider Time { get; init; }
     [Inject] public required UserAccess Access { get; init; }
 
+    [CascadingParameter] public WriteAccess Writes { get; set; } = WriteAccess.Leader;
+
     /// <summary>The master page links here with <c>?master=</c>.</summary>
     [SupplyParameterFromQuery(Name = "master")]
     public string? MasterFilter { get; set; }
@@ -113,6 +115,12 @@ public sealed partial class Workers
             return;
         }
 
+        if (!Writes.Allowed)
+        {
+            Say(Writes.Refusal!, bad: true);
+            return;
+        }
+
         if (string.IsNullOrWhiteSpace(reason))
         {
             Say("Give a reason first.", bad: true);
@@ -144,6 +152,12 @@ public sealed partial class Workers
             return;
         }
 
+        if (!Writes.Allowed)
+        {
+            Say(Writes.Refusal!, bad: true);
+            return;
+        }
+
         try
         {
             await Control.MarkExpectedIdleAsync(name, reason, Now.AddHours(Math.Clamp(idleHours, 1, 2160)), actor, CancellationToken.None);
@@ -161,6 +175,12 @@ public sealed partial class Workers
         if (await Access.ActorIfAllowedAsync(Roles.Operator) is not { } actor)
         {
             Say("Only operators may unmark workers.", bad: true);
+            return;
+        }
+
+        if (!Writes.Allowed)
+        {
+            Say(Writes.Refusal!, bad: true);
             return;
         }
 

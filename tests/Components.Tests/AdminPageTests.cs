@@ -1,0 +1,112 @@
+using Bunit.TestDoubles;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using Wrangler.Core.Auth;
+using Wrangler.Core.Persistence;
+using Wrangler.Dashboard.Auth;
+using Wrangler.Dashboard.Components.Pages;
+using Wrangler.Dashboard.Model;
+
+namespace Wrangler.Components.Tests;
+
+/// <summary>
+/// The admin page against the real token and account services on a scratch database: what an admin can do on the
+/// leader, a hostile token name kept as text, and on a follower every write disabled and refused (docs/ha.md).
+/// </summary>
+public sealed class AdminPageTests : ComponentTest
+{
+    private const string Refusal = "this Wrangler (standby) is a read-only follower; wrangler-a leads: make changes there";
+    private const string Hostile = "<img src=x onerror=alert(1) id=\"injected\">";
+    private readonly string dir = Directory.CreateTempSubdirectory("wrangler-components-").FullName;
+
+    public override async Task InitializeAsync()
+    {
+        Ctx.Services.AddDbContextFactory<WranglerDb>(o => DatabaseSetup.Configure(o, Path.Combine(dir, "w.db")));
+        Ctx.Services.AddOptions<AuthOptions>();
+        Ctx.Services.AddSingleton<SignInThrottle>();
+        Ctx.Services.AddSingleton<AccountService>();
+        Ctx.Services.AddSingleton<TokenService>();
+        Ctx.Services.AddScoped<UserAccess>();
+        var auth = Ctx.AddAuthorization();
+        auth.SetAuthorized("ada-admin");
+        auth.SetPolicies(Roles.Viewer, Roles.Operator, Roles.Admin);
+        await using (var db = await Ctx.Services.GetRequiredService<IDbContextFactory<WranglerDb>>().CreateDbContextAsync())
+        {
+            await DatabaseSetup.MigrateAsync(db);
+        }
+
+        var accounts = Ctx.Services.GetRequiredService<AccountService>();
+        await accounts.CreateAsync("ada-admin", "ada-admin-password", Role.Admin, "test", CancellationToken.None);
+        await accounts.CreateAsync("olive", "olive-password-1", Role.Operator, "test", CancellationToken.None);
+        await Ctx.Services.GetRequiredService<TokenService>().CreateAsync(Hostile, Role.Operator, "ada-admin", CancellationToken.None);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(dir, recursive: true);
+    }
+
+    private IRenderedComponent<Bunit.Rendering.ContainerFragment> RenderPage(WriteAccess writes) => Ctx.Render(b =>
+    {
+        b.OpenComponent<MudPopoverProvider>(0);
+        b.CloseComponent();
+        b.OpenComponent<MudDialogProvider>(1);
+        b.CloseComponent();
+        b.OpenComponent<MudSnackbarProvider>(2);
+        b.CloseComponent();
+        b.OpenComponent<CascadingValue<WriteAccess>>(3);
+        b.AddAttribute(4, nameof(CascadingValue<WriteAccess>.Value), writes);
+        b.AddAttribute(5, nameof(CascadingValue<WriteAccess>.ChildContent), (RenderFragment)(c =>
+        {
+            c.OpenComponent<Admin>(0);
+            c.CloseComponent();
+        }));
+        b.CloseComponent();
+    });
+
+    private static readonly string WriteButtons = "#create-token, #create-user, [data-action]";
+
+    [Fact]
+    public void On_the_leader_an_admin_creates_a_token_and_sees_its_secret_once_and_a_hostile_name_stays_text()
+    {
+        var page = RenderPage(WriteAccess.Leader);
+
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("#tokens tr[data-token]")));
+        Assert.All(page.FindAll(WriteButtons), b => Assert.False(b.HasAttribute("disabled"), b.OuterHtml));
+        Assert.Equal(Hostile, page.Find("#tokens tr[data-token] bdi").TextContent);
+        Assert.Empty(page.FindAll("#injected"));
+
+        page.Find("#token-name").Input("release-runner");
+        page.Find("#token-form").Submit();
+
+        page.WaitForAssertion(() => Assert.Contains("Token “release-runner” (viewer) created", page.Find("#new-token").TextContent, StringComparison.Ordinal));
+        Assert.StartsWith("wr_", page.Find("#token-secret").GetAttribute("value") ?? "", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task On_a_follower_every_write_is_disabled_with_the_reason_and_a_submit_anyway_is_refused()
+    {
+        var page = RenderPage(new WriteAccess(false, Refusal));
+
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("#users tr[data-user]")));
+        var buttons = page.FindAll(WriteButtons);
+        Assert.True(buttons.Count >= 4, $"{buttons.Count} write buttons: create token, create account, revoke, disable");
+        Assert.All(buttons, b =>
+        {
+            Assert.True(b.HasAttribute("disabled"), b.OuterHtml);
+            Assert.Equal(Refusal, b.GetAttribute("title"));
+        });
+        Assert.All(page.FindAll("#token-name, #user-name, #user-password, #users select"), i => Assert.True(i.HasAttribute("disabled"), i.OuterHtml));
+
+        // A stale circuit can still submit: the handler refuses with the same sentence, and nothing is stored.
+        page.Find("#token-form").Submit();
+
+        page.WaitForAssertion(() => Assert.Equal(Refusal, page.Find("#admin-error").TextContent.Trim()));
+        Assert.Single(await Ctx.Services.GetRequiredService<TokenService>().ListAsync(CancellationToken.None));
+        Assert.Empty(page.FindAll("#new-token"));
+    }
+}
