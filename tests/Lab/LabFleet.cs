@@ -132,6 +132,15 @@ public sealed class LabFleet : IAsyncDisposable
         var ssh = new LabSsh("127.0.0.1", ports[^1], Environment.UserName, Path.Combine(sshDir, "id_ed25519"),
             Path.Combine(sshDir, "known_hosts"), 0, Path.Combine(sshDir, "control"));
         var fleet = new LabFleet(root, initial, masters, ssh, log) { wholeLoopback = options.SshOnWholeLoopback };
+
+        // The start-up budget counts from when this lab may start, not while another one is starting.
+        var queued = Stopwatch.StartNew();
+        using var gate = await LabStartGate.EnterAsync(options.StartTimeout * 3, ct).ConfigureAwait(false);
+        if (queued.Elapsed > TimeSpan.FromSeconds(1))
+        {
+            log($"waited {queued.Elapsed.TotalSeconds:0.0} s for another lab to finish starting");
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.StartTimeout);
         // Nagios needs nothing from the fleet but the master names, so it starts alongside it.

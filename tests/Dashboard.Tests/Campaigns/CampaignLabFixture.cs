@@ -183,9 +183,14 @@ public sealed class CampaignLabFixture : IAsyncLifetime
     public static string State(JsonElement e) => e.GetProperty("state").GetString()!;
 }
 
-// A lab runs alone, after every parallel collection (xunit.runner.json): two labs starting at once on 2 cores
-// blew the lab's start-up budget.
-[CollectionDefinition("campaign-lab", DisableParallelization = true)]
+// Labs run side by side with the other collections; only their start-ups take turns (tests/Lab/LabStartGate.cs).
+[CollectionDefinition("campaign-lab")]
 public sealed class CampaignLabCollection : ICollectionFixture<CampaignLabFixture>
+{
+}
+
+// The schedule tests get a lab of their own, so they run beside the campaign tests instead of after them.
+[CollectionDefinition("schedule-lab")]
+public sealed class ScheduleLabCollection : ICollectionFixture<CampaignLabFixture>
 {
 }

@@ -74,9 +74,8 @@ public sealed class FleetLabFixture : IAsyncLifetime
     }
 }
 
-// A lab runs alone, after every parallel collection (xunit.runner.json): two labs starting at once on 2 cores
-// blew the lab's start-up budget.
-[CollectionDefinition("fleet-lab", DisableParallelization = true)]
+// Labs run side by side with the other collections; only their start-ups take turns (tests/Lab/LabStartGate.cs).
+[CollectionDefinition("fleet-lab")]
 public sealed class FleetLabCollection : ICollectionFixture<FleetLabFixture>
 {
 }

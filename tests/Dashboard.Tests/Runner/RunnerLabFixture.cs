@@ -114,7 +114,7 @@ public sealed class RunnerLabFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition("runner-lab", DisableParallelization = true)]
+[CollectionDefinition("runner-lab")]
 public sealed class RunnerLabCollection : ICollectionFixture<RunnerLabFixture>
 {
 }

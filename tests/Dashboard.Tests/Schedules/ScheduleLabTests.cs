@@ -12,7 +12,7 @@ using static Wrangler.Dashboard.Tests.Campaigns.CampaignLabFixture;
 namespace Wrangler.Dashboard.Tests.Schedules;
 
 /// <summary>Schedules fired by Quartz inside the real app, starting campaigns on the real lab. Near-future fire times, real clock.</summary>
-[Collection("campaign-lab")]
+[Collection("schedule-lab")]
 public sealed class ScheduleLabTests(CampaignLabFixture f)
 {
     [Fact]

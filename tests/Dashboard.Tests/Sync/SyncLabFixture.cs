@@ -161,9 +161,8 @@ public sealed class SyncLabFixture : IAsyncLifetime
     public static string State(JsonElement e) => e.GetProperty("state").GetString()!;
 }
 
-// A lab runs alone, after every parallel collection (xunit.runner.json): two labs starting at once on 2 cores
-// blew the lab's start-up budget.
-[CollectionDefinition("sync-lab", DisableParallelization = true)]
+// Labs run side by side with the other collections; only their start-ups take turns (tests/Lab/LabStartGate.cs).
+[CollectionDefinition("sync-lab")]
 public sealed class SyncLabCollection : ICollectionFixture<SyncLabFixture>
 {
 }

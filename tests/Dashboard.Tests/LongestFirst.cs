@@ -1,0 +1,25 @@
+using Xunit.Abstractions;
+
+[assembly: TestCollectionOrderer("Wrangler.Dashboard.Tests.LongestFirst", "Wrangler.Dashboard.Tests")]
+
+namespace Wrangler.Dashboard.Tests;
+
+/// <summary>
+/// Starts the longest collections first (the lab ones, minutes each), so the short ones fill the other slots
+/// (xunit.runner.json) instead of a long one starting last and running alone at the end.
+/// </summary>
+public sealed class LongestFirst : ITestCollectionOrderer
+{
+    // Longest first, from a run's per-collection times; anything not named follows, in name order.
+    private static readonly string[] Known =
+    [
+        "campaign-lab", "schedule-lab", "sync-lab", "runner-lab",
+        "Test collection for Wrangler.Dashboard.Tests.Hub.HubTests", "fleet-lab",
+        "Test collection for Wrangler.Dashboard.Tests.Upgrade.UpgradeLabTests", "workers-lab",
+    ];
+
+    public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
+        testCollections
+            .OrderBy(c => Array.IndexOf(Known, c.DisplayName) is var i and >= 0 ? i : Known.Length)
+            .ThenBy(c => c.DisplayName, StringComparer.Ordinal);
+}
