@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
 
@@ -7,10 +9,23 @@ namespace Wrangler.Core.Fleet;
 /// <summary>
 /// Production tips read from each repo's upstream with the local Mercurial client (<c>hg id -i -r BRANCH UPSTREAM</c>),
 /// argv only. An upstream that cannot be read leaves its tips unknown (sync state "unknown"), never "in sync".
+/// A local upstream is asked again only when its store has changed: every poll used to start a Python process per
+/// repo, which on a 2 s poll was a fifth of a core per Wrangler.
 /// </summary>
 public sealed class UpstreamTips(IConfiguration configuration, ILogger<UpstreamTips> logger) : IRepoTips
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    // Everything `hg id -r NAME` can depend on in a local repository: the changelog (commits, branches, closed
+    // heads, .hgtags), obsolescence markers and phases (hidden changesets), bookmarks and local tags.
+    private static readonly string[] Stamped =
+        ["store/00changelog.i", "store/00changelog.d", "store/obsstore", "store/phaseroots", "bookmarks", "localtags"];
+
+    private readonly ConcurrentDictionary<(string Upstream, string Branch), (string Stamp, string Tip)> known = new();
+    private int hgRuns;
+
+    /// <summary>How many times hg has been started, for tests of the cache.</summary>
+    internal int HgRuns => Volatile.Read(ref hgRuns);
 
     public async Task<IReadOnlyDictionary<(string Repo, string Branch), string>> GetTipsAsync(
         IReadOnlyCollection<(string Repo, string Branch)> wanted, CancellationToken ct)
@@ -30,6 +45,44 @@ public sealed class UpstreamTips(IConfiguration configuration, ILogger<UpstreamT
         {
             return null;
         }
+
+        // Stamped before hg runs: a commit that lands while it runs changes the stamp, so the next read asks again.
+        var stamp = Stamp(upstream);
+        if (stamp is not null && known.TryGetValue((upstream, branch), out var k) && k.Stamp == stamp)
+        {
+            return k.Tip;
+        }
+
+        var tip = await RunHgAsync(upstream, branch, ct).ConfigureAwait(false);
+        if (stamp is not null && tip is not null)
+        {
+            known[(upstream, branch)] = (stamp, tip);
+        }
+
+        return tip;
+    }
+
+    /// <summary>Sizes and modification times of what the answer depends on; null for a remote upstream (always asked).</summary>
+    private static string? Stamp(string upstream)
+    {
+        if (!Path.IsPathFullyQualified(upstream) || !Directory.Exists(Path.Combine(upstream, ".hg", "store")))
+        {
+            return null;
+        }
+
+        var sb = new StringBuilder();
+        foreach (var f in Stamped)
+        {
+            var info = new FileInfo(Path.Combine(upstream, ".hg", f));
+            sb.Append(info.Exists ? $"{info.Length}@{info.LastWriteTimeUtc.Ticks};" : "-;");
+        }
+
+        return sb.ToString();
+    }
+
+    private async Task<string?> RunHgAsync(string upstream, string branch, CancellationToken ct)
+    {
+        Interlocked.Increment(ref hgRuns);
 
         var psi = new ProcessStartInfo("hg")
         {

@@ -94,6 +94,24 @@ public static class WorkerGroups
         _ => "wr-ok",
     };
 
+    /// <summary>Each state its own shape as well as its colour (colour blindness, dark theme).</summary>
+    public static string Icon(WorkerStatus s) => s switch
+    {
+        WorkerStatus.Disconnected => MudBlazor.Icons.Material.Filled.LinkOff,
+        WorkerStatus.ShuttingDown => MudBlazor.Icons.Material.Filled.PowerSettingsNew,
+        WorkerStatus.Paused => MudBlazor.Icons.Material.Filled.PauseCircle,
+        WorkerStatus.Busy => MudBlazor.Icons.Material.Filled.Construction,
+        _ => MudBlazor.Icons.Material.Filled.RadioButtonUnchecked,
+    };
+
+    public static string Icon(Liveness l) => l switch
+    {
+        Liveness.Critical => MudBlazor.Icons.Material.Filled.Error,
+        Liveness.Warning => MudBlazor.Icons.Material.Filled.Warning,
+        Liveness.ExpectedIdle => MudBlazor.Icons.Material.Filled.Bedtime,
+        _ => MudBlazor.Icons.Material.Filled.CheckCircle,
+    };
+
     public static string ResultTone(string? result) => result switch
     {
         "success" => "wr-text-ok",
