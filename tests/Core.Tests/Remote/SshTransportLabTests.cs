@@ -125,7 +125,10 @@ public sealed class SshTransportLabTests(LabFixture lab, ITestOutputHelper outpu
 
         output.WriteLine($"{ex.Kind} after {elapsed.TotalMilliseconds:0} ms: {ex.Message}");
         Assert.Equal(SshFailureKind.Timeout, ex.Kind);
-        Assert.True(elapsed < TimeSpan.FromSeconds(2.5), $"took {elapsed}");
+
+        // Killed at its 1 s timeout, not at the end of its 31 s sleep; how soon after depends on the machine's load
+        // (a CI run with the lab tests beside it took 3.5 s), which is the benchmark's business, not this test's.
+        Assert.True(elapsed < TimeSpan.FromSeconds(15), $"took {elapsed}");
         Assert.Empty(SshClientsMentioning(marker));
 
         // The remote side is bounded too (timeout(1) a little after ours), so nothing lingers on the host either.
@@ -143,7 +146,8 @@ public sealed class SshTransportLabTests(LabFixture lab, ITestOutputHelper outpu
         var sw = Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => access.Runner.RunAsync(access.Target, ["sleep", marker], TimeSpan.FromSeconds(30), ct: cts.Token));
 
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2.5), $"took {sw.Elapsed}");
+        // Ended by the cancellation at 0.8 s, not by its 32 s sleep or its 30 s timeout.
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(15), $"took {sw.Elapsed}");
         Assert.Empty(SshClientsMentioning(marker));
     }
 
@@ -168,7 +172,9 @@ public sealed class SshTransportLabTests(LabFixture lab, ITestOutputHelper outpu
         times.Sort();
         var median = (times[24] + times[25]) / 2;
         output.WriteLine($"first (handshake) {first.Elapsed.TotalMilliseconds:0.0} ms; after it, 50 runs of `true`: median {median:0.0} ms, min {times[0]:0.0}, p90 {times[44]:0.0}, max {times[^1]:0.0}");
-        Assert.True(median < 30, $"median {median:0.0} ms");
+        // Relative to the handshake measured in the same moment, so a loaded machine slows both: a command on the
+        // open connection costs a fraction of opening one (absolute figures are in docs/performance.md).
+        Assert.True(median * 3 < first.Elapsed.TotalMilliseconds, $"median {median:0.0} ms against a first call of {first.Elapsed.TotalMilliseconds:0.0} ms");
     }
 
     [Theory]
