@@ -89,7 +89,7 @@ public sealed class LabFleetTests(LabFixture lab, ITestOutputHelper output)
         var first = await Fleet.SshAsync("true", multiplexed: true);
         Assert.True(first.ExitCode == 0, first.StdErr);
         var times = new List<double>();
-        for (var i = 0; i < 7; i++)
+        for (var i = 0; i < 15; i++)
         {
             var r = await Fleet.SshAsync("true", multiplexed: true);
             Assert.True(r.ExitCode == 0, r.StdErr);
@@ -99,8 +99,10 @@ public sealed class LabFleetTests(LabFixture lab, ITestOutputHelper output)
         var median = times.Order().ElementAt(times.Count / 2);
         output.WriteLine($"mux'd `ssh true`: first {first.Elapsed.TotalMilliseconds:0} ms, median {median:0} ms ({string.Join(", ", times.Select(t => t.ToString("0")))})");
 
-        // ~10 ms when ~/.bashrc is skipped (SetEnv SHLVL=1), ~110 ms when it is not.
-        Assert.True(median < 70, $"median {median:0} ms: is ~/.bashrc still sourced for ssh commands?");
+        // ~10 ms when ~/.bashrc is skipped (SetEnv SHLVL=1), ~110 ms when it is not. The fastest of 15 is judged,
+        // not the median: load from tests beside this one only ever adds time (a CI run saw a 146 ms median).
+        var fastest = times.Min();
+        Assert.True(fastest < 70, $"fastest {fastest:0} ms, median {median:0} ms: is ~/.bashrc still sourced for ssh commands?");
     }
 
     [Fact]

@@ -273,7 +273,8 @@ public sealed class MasterHostLabTests(LabFixture lab, ITestOutputHelper output)
             sw.Restart();
             var stop = await host.GracefulStopAsync();
             Assert.True(stop.Succeeded, stop.Stderr);
-            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(3), "graceful stop must return at once");
+            // "At once" against the build it leaves running (held far longer); load beside the test only adds seconds.
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(15), $"graceful stop must return at once, not wait for the build: took {sw.Elapsed}");
 
             await waiting.Task.WaitAsync(TimeSpan.FromSeconds(40));
             Assert.False(shutDown.Task.IsCompleted, "the master shut down with its build still running");

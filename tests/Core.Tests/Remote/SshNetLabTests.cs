@@ -104,7 +104,8 @@ public sealed class SshNetLabTests(LabFixture lab, ITestOutputHelper output)
         var ex = await Assert.ThrowsAsync<SshException>(() => runner.RunAsync(access.Target, ["sleep", marker], TimeSpan.FromSeconds(1)));
         output.WriteLine($"{ex.Kind} after {sw.ElapsedMilliseconds} ms: {ex.Message}");
         Assert.Equal(SshFailureKind.Timeout, ex.Kind);
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"took {sw.Elapsed}");
+        // At its 1 s timeout, not at the end of the 34 s sleep; how soon after is the load's doing, not the code's.
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(15), $"took {sw.Elapsed}");
 
         // The channel is closed at once. sshd is also sent SIGTERM for the command, but refuses it for root sessions
         // like the lab's (sshd.log: "session signalling requires privilege separation"), so there the remote timeout(1)
