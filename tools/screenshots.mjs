@@ -1,7 +1,11 @@
 // Screenshots for docs/: the real app on the demo fleet, in headless Chromium, at 1440x900 in both themes and at
-// 390 px wide. Run with the Node that Playwright ships (tests/Dashboard.Tests' build output), against an app started
-// as tools/README.md says:
-//   node tools/screenshots.mjs http://127.0.0.1:5077 <admin> <password> <bootstrap-token> docs
+// 390 px wide. It prints each file and says when a page scrolls sideways. From the repository root, after
+// `dotnet build Dashboard.sln`, with the Node that Playwright ships in tests/Dashboard.Tests' build output:
+//   dotnet src/Dashboard/bin/Debug/net10.0/Wrangler.Dashboard.dll --urls http://127.0.0.1:5077 \
+//     --Wrangler:Database=/tmp/shots.db --Wrangler:Auth:Admin:Name=buildduty --Wrangler:Auth:Admin:Password=<password> \
+//     --Wrangler:Auth:BootstrapToken=<16+ characters> &
+//   tests/Dashboard.Tests/bin/Debug/net10.0/.playwright/node/linux-x64/node tools/screenshots.mjs \
+//     http://127.0.0.1:5077 buildduty <password> <token> docs
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -19,9 +23,13 @@ async function api(method, url, body) {
 }
 
 // A campaign under way, so its page shows steps, the timeline and live output.
+// A second run reuses the campaign the first one started.
 const masters = (await api('GET', '/api/v1/masters')).filter(m => m.enabled && m.role === 'tests').slice(0, 4).map(m => m.name);
-const campaign = await api('POST', '/api/v1/campaigns', { kind: 'gracefulRestart', selector: { names: masters }, reason: 'screenshots for docs/' });
-await api('POST', `/api/v1/campaigns/${campaign.id}/approve`, {});
+let campaign = (await api('GET', '/api/v1/campaigns')).find(c => c.state === 'running');
+if (!campaign) {
+  campaign = await api('POST', '/api/v1/campaigns', { kind: 'gracefulRestart', selector: { names: masters }, reason: 'screenshots for docs/' });
+  await api('POST', `/api/v1/campaigns/${campaign.id}/approve`, {});
+}
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
 const shots = [
@@ -43,7 +51,7 @@ for (const [mode, viewport, scheme] of modes) {
     await page.waitForSelector('#wr-interactive[data-interactive=true]', { state: 'attached' });
     await page.waitForTimeout(name === 'campaign' ? 4000 : 1500);
     const file = path.join(out, `${name}-${mode}.png`);
-    await page.screenshot({ path: file, fullPage: mode === 'phone' });
+    await page.screenshot({ path: file, fullPage: mode === 'phone' && name !== 'workers' });
     const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
     console.log(`${file}${wide ? '  (scrolls sideways!)' : ''}`);
   }

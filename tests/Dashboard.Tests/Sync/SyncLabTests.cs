@@ -29,8 +29,9 @@ public sealed class SyncLabTests(SyncLabFixture f)
         // two are seconds apart), so the test paces itself on what Wrangler reports.
         var firstSeen = await f.TipSeenAsync("buildbot-configs", configsTip);
 
-        // Half the quiet window later a second repo moves: the wait starts again, for both.
-        await Task.Delay(firstSeen + Quiet / 2 - DateTimeOffset.UtcNow is { } half && half > TimeSpan.Zero ? half : TimeSpan.Zero);
+        // Two seconds into the quiet window a second repo moves: the wait starts again, for both. Early in the window,
+        // so Wrangler has most of it to see the second move even on a loaded machine (half-way left too little).
+        await Task.Delay(firstSeen + TimeSpan.FromSeconds(2) - DateTimeOffset.UtcNow is { } half && half > TimeSpan.Zero ? half : TimeSpan.Zero);
         Assert.DoesNotContain(await f.AutoCampaignsAsync(), c => c.GetProperty("id").GetInt64() > before);
         await f.Lab.CommitUpstreamAsync("buildbotcustom", "NOTES.txt", builder + "\n", "Bug 102 - notes for " + builder);
         var customTip = (await f.Lab.UpstreamTipAsync("buildbotcustom"))[..12];

@@ -4,6 +4,7 @@ using Wrangler.Core.Buildbot;
 using Wrangler.Core.Fleet;
 using Wrangler.Core.Workers;
 using Wrangler.Dashboard.Auth;
+using Wrangler.Dashboard.Components.Controls;
 using Wrangler.Dashboard.Model;
 
 namespace Wrangler.Dashboard.Components.Pages;
@@ -27,6 +28,7 @@ public sealed partial class Workers
     [Inject] public required IFleetMonitor Fleet { get; init; }
     [Inject] public required TimeProvider Time { get; init; }
     [Inject] public required UserAccess Access { get; init; }
+    [Inject] public required MudBlazor.IDialogService Dialogs { get; init; }
 
     [CascadingParameter] public WriteAccess Writes { get; set; } = WriteAccess.Leader;
 
@@ -124,6 +126,13 @@ public sealed partial class Workers
         if (string.IsNullOrWhiteSpace(reason))
         {
             Say("Give a reason first.", bad: true);
+            return;
+        }
+
+        // A kill loses the build a worker is running: asked first, like every destructive action.
+        if (action == WorkerAction.Kill && !await ConfirmDialog.AskAsync(Dialogs, names.Count == 1 ? $"Kill {names[0]}?" : $"Kill {names.Count} workers?",
+                "Running builds are lost and retried elsewhere; a graceful shutdown would let them finish.", "Kill", "confirm-kill"))
+        {
             return;
         }
 
