@@ -46,9 +46,28 @@ async Task SectionAsync(string name, Func<Task<IReadOnlyList<Row>>> run)
 
 if (Want("fleet refresh") || Want("detection"))
 {
-    await using var lab = await LabFleet.StartAsync(new LabOptions { Masters = masterCount, WorkersPerMaster = 1, SshOnWholeLoopback = true, StartTimeout = TimeSpan.FromMinutes(4) });
-    await SectionAsync("fleet refresh", () => new FleetRefresh(lab, runs).RunAsync());
-    await SectionAsync("detection", () => new Detection(lab, quick ? 1 : int.Parse(Arg("--trials", "20"), CultureInfo.InvariantCulture)).RunAsync());
+    // A lab that fails to start fails both of its sections, named as any crash is, and the rest still run.
+    LabFleet? lab = null;
+    try
+    {
+        lab = await LabFleet.StartAsync(new LabOptions { Masters = masterCount, WorkersPerMaster = 1, SshOnWholeLoopback = true, StartTimeout = TimeSpan.FromMinutes(4) });
+    }
+    catch (Exception e)
+    {
+        foreach (var name in new[] { "fleet refresh", "detection" }.Where(Want))
+        {
+            await SectionAsync(name, () => Task.FromException<IReadOnlyList<Row>>(new InvalidOperationException("the lab did not start: " + e.Message, e)));
+        }
+    }
+
+    if (lab is not null)
+    {
+        await using (lab)
+        {
+            await SectionAsync("fleet refresh", () => new FleetRefresh(lab, runs).RunAsync());
+            await SectionAsync("detection", () => new Detection(lab, quick ? 1 : int.Parse(Arg("--trials", "20"), CultureInfo.InvariantCulture)).RunAsync());
+        }
+    }
 }
 
 // Simulated fleets on a fake clock. maxParallel is set high enough not to bind, as the lower bound is per bucket.
