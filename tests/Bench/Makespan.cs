@@ -10,6 +10,7 @@ using Wrangler.Core.Buildbot;
 using Wrangler.Core.Campaigns;
 using Wrangler.Core.Demo;
 using Wrangler.Core.Fleet;
+using Wrangler.Core.Leases;
 using Wrangler.Core.Persistence;
 
 namespace Wrangler.Bench;
@@ -62,9 +63,13 @@ internal sealed class Makespan(int masters, int perBucket, int maxParallel, Time
                 await DatabaseSetup.MigrateAsync(db, CancellationToken.None);
             }
 
+            // The only instance on this database leads, as in tests/Core.Tests/Campaigns/Engine/Engine.cs; without a
+            // started lease CampaignService refuses every write as a follower would.
+            var lease = services.GetRequiredService<LeaderLease>();
             var monitor = services.GetRequiredService<FleetMonitor>();
             var runner = ActivatorUtilities.CreateInstance<CampaignRunner>(services);
             var campaigns = services.GetRequiredService<CampaignService>();
+            await lease.StartAsync(CancellationToken.None);
             await monitor.StartAsync(CancellationToken.None);
             await runner.StartAsync(CancellationToken.None);
             try
@@ -114,6 +119,7 @@ internal sealed class Makespan(int masters, int perBucket, int maxParallel, Time
             {
                 using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
                 await runner.StopAsync(stop.Token);
+                await lease.StopAsync(stop.Token);
                 await monitor.StopAsync(stop.Token);
                 runner.Dispose();
             }

@@ -21,6 +21,7 @@ public sealed class WorkerTracker(
     IFleetAccess access,
     IDbContextFactory<WranglerDb> dbs,
     LeaderLease lease,
+    IFleetMonitor fleet,
     IOptions<WranglerOptions> wrangler,
     IOptions<WorkerOptions> options,
     TimeProvider time,
@@ -28,6 +29,10 @@ public sealed class WorkerTracker(
 {
     private static readonly TimeSpan StreamRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan StreamsUpPoll = TimeSpan.FromSeconds(60);
+
+    // A stream that was open and closed makes the fleet monitor poll that master now, at most once per this
+    // interval: a master's two streams close together when it dies, and a flapping stream must not poll in a loop.
+    private static readonly TimeSpan ClosedStreamPollEvery = TimeSpan.FromSeconds(5);
 
     private readonly Lock gate = new();
     private readonly Dictionary<string, Feed> feeds = new(StringComparer.Ordinal);
@@ -366,8 +371,15 @@ public sealed class WorkerTracker(
                 }
             }
 
-            // A closed stream is how a dying master says so (BUILDBOT.md §10): read its state now.
+            // A closed stream is how a dying master says so (BUILDBOT.md §10): read its state now, and have the fleet
+            // monitor poll the host, so a stopped master shows in seconds instead of at the next poll interval. Only
+            // a stream that was open counts: reconnects to a master that is already down would poll it every second.
             f.Resync.Release();
+            if (up && !ct.IsCancellationRequested)
+            {
+                PollClosed(f);
+            }
+
             try
             {
                 await Task.Delay(StreamRetry, time, ct).ConfigureAwait(false);
@@ -827,6 +839,24 @@ public sealed class WorkerTracker(
         b.Complete ? WorkerRules.ResultWord(b.Results) : null,
         f.Info.BuildUrl(b.BuilderId, b.Number));
 
+    private void PollClosed(Feed f)
+    {
+        var now = time.GetTimestamp();
+        lock (f)
+        {
+            if (f.ClosedPollAt is { } last && time.GetElapsedTime(last, now) < ClosedStreamPollEvery)
+            {
+                return;
+            }
+
+            f.ClosedPollAt = now;
+        }
+
+        _ = fleet.RefreshAsync(f.Info.Name, f.Cts.Token).ContinueWith(
+            t => logger.LogDebug(t.Exception, "poll of {Master} after its event stream closed failed", f.Info.Name),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
     private sealed class Feed(MasterInfo info, CancellationTokenSource cts)
     {
         public MasterInfo Info { get; } = info;
@@ -837,6 +867,9 @@ public sealed class WorkerTracker(
 
         /// <summary>Event streams currently open (0 to 2).</summary>
         public int StreamsUp;
+
+        /// <summary>When a closed stream last made the fleet monitor poll this master (<see cref="TimeProvider.GetTimestamp"/>).</summary>
+        public long? ClosedPollAt { get; set; }
         public int? OwnId { get; set; }
         public Dictionary<string, BuildbotWorker> Workers { get; } = new(StringComparer.Ordinal);
         public Dictionary<int, string> WorkerNames { get; } = [];
