@@ -7,7 +7,7 @@ namespace Wrangler.Bench;
 /// <summary>
 /// Section 2: from a change made in Buildbot to the change visible in Wrangler's API, on the lab, Wrangler at its
 /// default 15 s poll. Worker and build changes reach Wrangler over each master's event stream (src/Core/Workers);
-/// a master's own state comes from the poll.
+/// a master's own stop shows when its stream closes, which makes Wrangler poll that master at once.
 /// </summary>
 internal sealed class Detection(LabFleet lab, int trials)
 {
@@ -63,7 +63,7 @@ internal sealed class Detection(LabFleet lab, int trials)
             new("detection", "worker paused (event stream)", paused, Note: From),
             new("detection", "build started (event stream; from the force request)", started, Note: From),
             new("detection", "worker disconnected (event stream)", disconnected, Note: From),
-            new("detection", "master stopped (15 s poll)", stopped, Note: From),
+            new("detection", "master stopped (its closed event stream triggers a poll; 15 s poll otherwise)", stopped, Note: From),
         ];
     }
 

@@ -15,15 +15,13 @@ namespace Wrangler.Components.Tests;
 /// The admin page against the real token and account services on a scratch database: what an admin can do on the
 /// leader, a hostile token name kept as text, and on a follower every write disabled and refused (docs/ha.md).
 /// </summary>
-public sealed class AdminPageTests : ComponentTest
+public sealed class AdminPageTests : DatabaseTest
 {
     private const string Refusal = "this Wrangler (standby) is a read-only follower; wrangler-a leads: make changes there";
     private const string Hostile = "<img src=x onerror=alert(1) id=\"injected\">";
-    private readonly string dir = Directory.CreateTempSubdirectory("wrangler-components-").FullName;
 
     public override async Task InitializeAsync()
     {
-        Ctx.Services.AddDbContextFactory<WranglerDb>(o => DatabaseSetup.Configure(o, Path.Combine(dir, "w.db")));
         Ctx.Services.AddOptions<AuthOptions>();
         Ctx.Services.AddSingleton<SignInThrottle>();
         Ctx.Services.AddSingleton<AccountService>();
@@ -32,22 +30,12 @@ public sealed class AdminPageTests : ComponentTest
         var auth = Ctx.AddAuthorization();
         auth.SetAuthorized("ada-admin");
         auth.SetPolicies(Roles.Viewer, Roles.Operator, Roles.Admin);
-        await using (var db = await Ctx.Services.GetRequiredService<IDbContextFactory<WranglerDb>>().CreateDbContextAsync())
-        {
-            await DatabaseSetup.MigrateAsync(db);
-        }
+        await MigrateAsync();
 
         var accounts = Ctx.Services.GetRequiredService<AccountService>();
         await accounts.CreateAsync("ada-admin", "ada-admin-password", Role.Admin, "test", CancellationToken.None);
         await accounts.CreateAsync("olive", "olive-password-1", Role.Operator, "test", CancellationToken.None);
         await Ctx.Services.GetRequiredService<TokenService>().CreateAsync(Hostile, Role.Operator, "ada-admin", CancellationToken.None);
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(dir, recursive: true);
     }
 
     private IRenderedComponent<Bunit.Rendering.ContainerFragment> RenderPage(WriteAccess writes) => Ctx.Render(b =>

@@ -19,16 +19,14 @@ namespace Wrangler.Components.Tests;
 /// which buttons each role sees, that a hostile reason stays text, and that abort asks first.
 /// (Moved here from the browser tests, Dashboard.Tests/Auth/CampaignPageAuthBrowserTests.cs.)
 /// </summary>
-public sealed class CampaignPageTests : ComponentTest
+public sealed class CampaignPageTests : DatabaseTest
 {
     private const string Hostile = "<script>window.pwned=1</script><b id=\"injected\">bold</b>";
-    private readonly string dir = Directory.CreateTempSubdirectory("wrangler-components-").FullName;
     private BunitAuthorizationContext auth = null!;
     private long id;
 
     public override async Task InitializeAsync()
     {
-        Ctx.Services.AddDbContextFactory<WranglerDb>(o => DatabaseSetup.Configure(o, Path.Combine(dir, "w.db")));
         Ctx.Services.AddSingleton<IFleetMonitor>(new FakeFleetMonitor([FleetBuilder.Master("bm01-tests1-linux32"), FleetBuilder.Master("bm02-tests1-linux32")]));
         Ctx.Services.AddSingleton<IRepoTips, NoTips>();
         Ctx.Services.AddSingleton<DecisionBoard>();
@@ -39,10 +37,7 @@ public sealed class CampaignPageTests : ComponentTest
         Ctx.Services.AddScoped<UserAccess>();
         auth = Ctx.AddAuthorization();
         var services = Ctx.Services;
-        await using (var db = await services.GetRequiredService<IDbContextFactory<WranglerDb>>().CreateDbContextAsync())
-        {
-            await DatabaseSetup.MigrateAsync(db);
-        }
+        await MigrateAsync();
 
         // The only instance on its database: it leads, so the page's commands are not refused.
         await services.GetRequiredService<LeaderLease>().StartAsync(CancellationToken.None);
@@ -50,13 +45,6 @@ public sealed class CampaignPageTests : ComponentTest
         var created = await services.GetRequiredService<CampaignService>().CreateAsync(
             new CampaignRequest(CampaignKind.GracefulRestart, FleetBuilder.Names("bm01-tests1-linux32"), new CampaignPolicy(), Hostile), "olive", CancellationToken.None);
         id = created.Id;
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(dir, recursive: true);
     }
 
     private IRenderedComponent<Bunit.Rendering.ContainerFragment> RenderPage() => Ctx.Render(b =>

@@ -17,16 +17,14 @@ namespace Wrangler.Components.Tests;
 /// The fleet page's grid against a hand-built fleet: grouped by role then bucket, one row per master carrying its
 /// state where scripts read it, disabled rows told apart, user text as text, and rows virtualised only for a big fleet.
 /// </summary>
-public sealed class FleetPageTests : ComponentTest
+public sealed class FleetPageTests : DatabaseTest
 {
     private const string Hostile = "<img src=x onerror=alert(1) id=\"injected\">ssh: connection refused";
-    private readonly string dir = Directory.CreateTempSubdirectory("wrangler-components-").FullName;
 
     private void UseFleet(IEnumerable<MasterState> masters)
     {
         Ctx.Services.AddLogging();
         Ctx.Services.AddOptions<WranglerOptions>();
-        Ctx.Services.AddDbContextFactory<WranglerDb>(o => DatabaseSetup.Configure(o, Path.Combine(dir, "w.db")));
         Ctx.Services.AddSingleton<IFleetMonitor>(new FakeFleetMonitor(masters));
         Ctx.Services.AddSingleton<IRepoTips, NoTips>();
         Ctx.Services.AddSingleton<DecisionBoard>();
@@ -34,20 +32,7 @@ public sealed class FleetPageTests : ComponentTest
         Ctx.Services.AddSingleton<CampaignService>();
         Ctx.Services.AddSingleton<StepOutputLog>();
         // The watcher is not started (no host runs here): the page only reads its current status.
-        Ctx.Services.AddWranglerSync(new ConfigurationBuilder().Build(), dir);
-    }
-
-    private async Task MigrateAsync()
-    {
-        await using var db = await Ctx.Services.GetRequiredService<IDbContextFactory<WranglerDb>>().CreateDbContextAsync();
-        await DatabaseSetup.MigrateAsync(db);
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(dir, recursive: true);
+        Ctx.Services.AddWranglerSync(new ConfigurationBuilder().Build(), Dir);
     }
 
     private IRenderedComponent<Bunit.Rendering.ContainerFragment> RenderPage() => Ctx.Render(b =>

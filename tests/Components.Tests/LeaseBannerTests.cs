@@ -7,25 +7,15 @@ using Wrangler.Dashboard.Components.Controls;
 namespace Wrangler.Components.Tests;
 
 /// <summary>The follower banner (docs/ha.md) against a real lease on a scratch database another instance holds.</summary>
-public sealed class LeaseBannerTests : ComponentTest
+public sealed class LeaseBannerTests : DatabaseTest
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("wrangler-components-").FullName;
 
     public override async Task InitializeAsync()
     {
-        Ctx.Services.AddDbContextFactory<WranglerDb>(o => DatabaseSetup.Configure(o, Path.Combine(dir, "w.db")));
         Ctx.Services.AddOptions();
         Ctx.Services.Configure<Wrangler.Core.WranglerOptions>(o => o.Instance = "standby");
         Ctx.Services.AddSingleton<LeaderLease>();
-        await using var db = await Ctx.Services.GetRequiredService<IDbContextFactory<WranglerDb>>().CreateDbContextAsync();
-        await DatabaseSetup.MigrateAsync(db);
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(dir, recursive: true);
+        await MigrateAsync();
     }
 
     private async Task HeldByAsync(string holder, string? url)
