@@ -117,6 +117,15 @@ public sealed class LabFleet : IAsyncDisposable
             []);
         initial.Write();
 
+        // The start-up budget counts from when this lab may start, not while another one is starting. Ports are
+        // picked after the wait: picked before it, another lab or app took one meanwhile and sshd never came up.
+        var queued = Stopwatch.StartNew();
+        using var gate = await LabStartGate.EnterAsync(options.StartTimeout * 3, ct).ConfigureAwait(false);
+        if (queued.Elapsed > TimeSpan.FromSeconds(1))
+        {
+            log($"waited {queued.Elapsed.TotalSeconds:0.0} s for another lab to finish starting");
+        }
+
         var specs = options.ResolveSpecs();
         var ports = FreePorts(specs.Count * 2 + 1);
         var masters = specs.Select((s, i) =>
@@ -133,13 +142,6 @@ public sealed class LabFleet : IAsyncDisposable
             Path.Combine(sshDir, "known_hosts"), 0, Path.Combine(sshDir, "control"));
         var fleet = new LabFleet(root, initial, masters, ssh, log) { wholeLoopback = options.SshOnWholeLoopback };
 
-        // The start-up budget counts from when this lab may start, not while another one is starting.
-        var queued = Stopwatch.StartNew();
-        using var gate = await LabStartGate.EnterAsync(options.StartTimeout * 3, ct).ConfigureAwait(false);
-        if (queued.Elapsed > TimeSpan.FromSeconds(1))
-        {
-            log($"waited {queued.Elapsed.TotalSeconds:0.0} s for another lab to finish starting");
-        }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.StartTimeout);
@@ -622,8 +624,17 @@ public sealed class LabFleet : IAsyncDisposable
         await LabProcess.RunCheckedAsync("/usr/sbin/sshd", ["-f", config, "-E", Path.Combine(dir, "sshd.log")], dir, ct: ct).ConfigureAwait(false);
         var pidFile = Path.Combine(dir, "sshd.pid");
         int? pid;
+        var waited = Stopwatch.StartNew();
         while ((pid = ReadPid(pidFile)) is null || !await PortAcceptsAsync(Ssh.Port).ConfigureAwait(false))
         {
+            // sshd daemonises before it binds: a port someone else holds shows only in its log.
+            var sshdLog = Path.Combine(dir, "sshd.log");
+            if (waited.Elapsed > TimeSpan.FromSeconds(5) && File.Exists(sshdLog) && File.ReadAllText(sshdLog) is var text
+                && (text.Contains("Address already in use", StringComparison.Ordinal) || text.Contains("Cannot bind any address", StringComparison.Ordinal)))
+            {
+                throw new InvalidOperationException($"lab sshd could not listen on port {Ssh.Port}: {text.Trim()}");
+            }
+
             await Task.Delay(20, ct).ConfigureAwait(false);
         }
 
