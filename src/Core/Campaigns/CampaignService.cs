@@ -61,13 +61,7 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
     /// Only the leader changes campaigns: a decision taken on a follower would reach the database but not the leader's
     /// waiting master, which hears decisions in memory (docs/ha.md).
     /// </summary>
-    private void EnsureLeading()
-    {
-        if (!lease.IsLeader)
-        {
-            throw new CampaignRefusedException(lease.Refusal, 503);
-        }
-    }
+    private void EnsureLeading() => lease.EnsureLeading(m => new CampaignRefusedException(m, 503));
 
     /// <summary>
     /// Median time each master took per kind in past campaigns, for estimates. Read when campaigns are created or

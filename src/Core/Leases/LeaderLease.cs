@@ -57,6 +57,18 @@ public sealed class LeaderLease(
     /// <summary>Why a write is refused here: this instance follows, and who leads.</summary>
     public string Refusal => $"this Wrangler ({Self}) is a read-only follower; {Current.LeaderText} leads: make changes there";
 
+    /// <summary>
+    /// Throws the caller's own refusal, carrying <see cref="Refusal"/>, unless this instance leads: every service that
+    /// changes anything asks here first (docs/ha.md).
+    /// </summary>
+    public void EnsureLeading(Func<string, Exception> refusal)
+    {
+        if (!IsLeader)
+        {
+            throw refusal(Refusal);
+        }
+    }
+
     private TimeSpan Duration => options.Value.LeaseDuration;
 
     public static string Instance(WranglerOptions o) => string.IsNullOrWhiteSpace(o.Instance) ? $"{Environment.MachineName}:{Environment.ProcessId}" : o.Instance.Trim();

@@ -364,13 +364,7 @@ public sealed class ScheduleService(
     /// </summary>
     // Only the leader's scheduler runs, and only it is attached: a change made on a follower would reach the
     // schedule's row but not the trigger (docs/ha.md).
-    private void EnsureLeading()
-    {
-        if (!lease.IsLeader)
-        {
-            throw new ScheduleRefusedException(lease.Refusal, 503);
-        }
-    }
+    private void EnsureLeading() => lease.EnsureLeading(m => new ScheduleRefusedException(m, 503));
 
     internal async Task AttachAsync(IScheduler s, CancellationToken ct)
     {

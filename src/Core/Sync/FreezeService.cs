@@ -134,11 +134,5 @@ public sealed class FreezeService(IDbContextFactory<WranglerDb> dbs, Leases.Lead
     private static FreezeView View(FreezeRecord r) => new(r.Id, r.SetBy, r.Reason, r.SetAt);
 
     // The leader's watcher holds the freeze in memory; one set on a follower would not stop it (docs/ha.md).
-    private void EnsureLeading()
-    {
-        if (!lease.IsLeader)
-        {
-            throw new SyncRefusedException(lease.Refusal, 503);
-        }
-    }
+    private void EnsureLeading() => lease.EnsureLeading(m => new SyncRefusedException(m, 503));
 }

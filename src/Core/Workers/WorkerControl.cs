@@ -163,13 +163,7 @@ public sealed class WorkerControl(
     /// Only the leader acts on workers: a follower's tracker drops its marks on the next copy from the database, and a
     /// pause's expiry is lifted by the leader alone, so a follower's write would not hold (docs/ha.md).
     /// </summary>
-    private void EnsureLeading()
-    {
-        if (!lease.IsLeader)
-        {
-            throw new WorkerRefusedException(WorkerRefusal.Follower, lease.Refusal);
-        }
-    }
+    private void EnsureLeading() => lease.EnsureLeading(m => new WorkerRefusedException(WorkerRefusal.Follower, m));
 
     public static string Word(WorkerAction a) => a switch
     {

@@ -31,7 +31,7 @@ public sealed class SyncLabTests(SyncLabFixture f)
 
         // Two seconds into the quiet window a second repo moves: the wait starts again, for both. Early in the window,
         // so Wrangler has most of it to see the second move even on a loaded machine (half-way left too little).
-        await Task.Delay(firstSeen + TimeSpan.FromSeconds(2) - DateTimeOffset.UtcNow is { } half && half > TimeSpan.Zero ? half : TimeSpan.Zero);
+        await Task.Delay(firstSeen + TimeSpan.FromSeconds(2) - DateTimeOffset.UtcNow is { } wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
         Assert.DoesNotContain(await f.AutoCampaignsAsync(), c => c.GetProperty("id").GetInt64() > before);
         await f.Lab.CommitUpstreamAsync("buildbotcustom", "NOTES.txt", builder + "\n", "Bug 102 - notes for " + builder);
         var customTip = (await f.Lab.UpstreamTipAsync("buildbotcustom"))[..12];

@@ -111,15 +111,8 @@ public sealed partial class Workers
 
     private async Task ActAsync(IReadOnlyList<string> names, WorkerAction action)
     {
-        if (await Access.ActorIfAllowedAsync(Roles.Operator) is not { } actor)
+        if (await ActorAsync("control workers") is not { } actor)
         {
-            Say("Only operators may control workers.", bad: true);
-            return;
-        }
-
-        if (!Writes.Allowed)
-        {
-            Say(Writes.Refusal!, bad: true);
             return;
         }
 
@@ -155,15 +148,8 @@ public sealed partial class Workers
 
     private async Task MarkIdleAsync(string name)
     {
-        if (await Access.ActorIfAllowedAsync(Roles.Operator) is not { } actor)
+        if (await ActorAsync("mark workers idle") is not { } actor)
         {
-            Say("Only operators may mark workers idle.", bad: true);
-            return;
-        }
-
-        if (!Writes.Allowed)
-        {
-            Say(Writes.Refusal!, bad: true);
             return;
         }
 
@@ -181,15 +167,8 @@ public sealed partial class Workers
 
     private async Task ClearIdleAsync(string name)
     {
-        if (await Access.ActorIfAllowedAsync(Roles.Operator) is not { } actor)
+        if (await ActorAsync("unmark workers") is not { } actor)
         {
-            Say("Only operators may unmark workers.", bad: true);
-            return;
-        }
-
-        if (!Writes.Allowed)
-        {
-            Say(Writes.Refusal!, bad: true);
             return;
         }
 
@@ -203,6 +182,27 @@ public sealed partial class Workers
         {
             Say(ex.Message, bad: true);
         }
+    }
+
+    /// <summary>
+    /// The operator acting, or null (said on the page) when they may not: every handler asks again, since a circuit
+    /// can invoke a handler whose button was never shown, and a follower refuses what the API refuses (docs/ha.md).
+    /// </summary>
+    private async Task<string?> ActorAsync(string what)
+    {
+        if (await Access.ActorIfAllowedAsync(Roles.Operator) is not { } actor)
+        {
+            Say($"Only operators may {what}.", bad: true);
+            return null;
+        }
+
+        if (!Writes.Allowed)
+        {
+            Say(Writes.Refusal!, bad: true);
+            return null;
+        }
+
+        return actor;
     }
 
     private void Say(string text, bool bad)
