@@ -11,6 +11,7 @@ using Wrangler.Core.Persistence;
 using Wrangler.Core.Tests.Campaigns;
 using Wrangler.Dashboard.Auth;
 using Wrangler.Dashboard.Components.Pages;
+using Wrangler.Dashboard.Model;
 
 namespace Wrangler.Components.Tests;
 
@@ -47,7 +48,7 @@ public sealed class CampaignPageTests : DatabaseTest
         id = created.Id;
     }
 
-    private IRenderedComponent<Bunit.Rendering.ContainerFragment> RenderPage() => Ctx.Render(b =>
+    private IRenderedComponent<Bunit.Rendering.ContainerFragment> RenderPage(WriteAccess? writes = null) => Ctx.Render(b =>
     {
         b.OpenComponent<MudPopoverProvider>(0);
         b.CloseComponent();
@@ -55,8 +56,14 @@ public sealed class CampaignPageTests : DatabaseTest
         b.CloseComponent();
         b.OpenComponent<MudSnackbarProvider>(2);
         b.CloseComponent();
-        b.OpenComponent<Campaign>(3);
-        b.AddAttribute(4, nameof(Campaign.Id), id);
+        b.OpenComponent<CascadingValue<WriteAccess>>(3);
+        b.AddAttribute(4, nameof(CascadingValue<WriteAccess>.Value), writes ?? WriteAccess.Leader);
+        b.AddAttribute(5, nameof(CascadingValue<WriteAccess>.ChildContent), (RenderFragment)(c =>
+        {
+            c.OpenComponent<Campaign>(0);
+            c.AddAttribute(1, nameof(Campaign.Id), id);
+            c.CloseComponent();
+        }));
         b.CloseComponent();
     });
 
@@ -119,6 +126,28 @@ public sealed class CampaignPageTests : DatabaseTest
         page.WaitForAssertion(() => Assert.Equal("Only operators may do this.", page.Find("#action-error").TextContent.Trim()));
         var campaign = await Ctx.Services.GetRequiredService<CampaignService>().GetAsync(id, CancellationToken.None);
         Assert.Equal(CampaignState.AwaitingApproval, campaign!.State);
+    }
+
+    [Fact]
+    public void On_a_follower_an_operator_sees_the_campaign_and_plan_buttons_disabled_with_the_reason()
+    {
+        const string refusal = "this Wrangler (standby) is a read-only follower; wrangler-a leads: make changes there";
+        SignIn("olive-operator", Roles.Viewer, Roles.Operator);
+        var follower = new WriteAccess(false, refusal);
+
+        var page = RenderPage(follower);
+
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("#approve")));
+        Assert.All(page.FindAll("#approve, #abort"), b => Assert.True(b.HasAttribute("disabled"), b.OuterHtml));
+        Assert.Equal(refusal, page.Find("#approve").GetAttribute("title"));
+
+        var plan = Ctx.Render<CascadingValue<WriteAccess>>(p => p
+            .Add(c => c.Value, follower)
+            .AddChildContent<CampaignNew>());
+        plan.Find("#names").Input("bm01-tests1-linux32");
+        plan.WaitForAssertion(() => Assert.Contains("1 master(s)", plan.Find("#plan-summary").TextContent, StringComparison.Ordinal));
+        Assert.True(plan.Find("#create").HasAttribute("disabled"), "a follower may plan, not create");
+        Assert.Equal(refusal, plan.Find("#create").GetAttribute("title"));
     }
 
     [Fact]

@@ -89,9 +89,9 @@ public static class LoginEndpoints
                 {(error is null ? "" : $"<div class=\"wr-banner wr-banner-bad\" id=\"login-error\" role=\"alert\">{e(error)}</div>")}
                 <input type="hidden" name="{e(tokens.FormFieldName)}" value="{e(tokens.RequestToken)}" />
                 <input type="hidden" name="returnUrl" value="{e(IsLocal(returnUrl) ? returnUrl! : "/")}" />
-                <div class="wr-field"><label for="name">Name</label><input id="name" name="name" class="wr-input" autocomplete="username" required autofocus value="{e(name ?? "")}" /></div>
-                <div class="wr-field"><label for="password">Password</label><input id="password" name="password" type="password" class="wr-input" autocomplete="current-password" required /></div>
-                <button type="submit" class="wr-button wr-primary" id="sign-in">Sign in</button>
+                <div class="wr-field"><label for="name">Name</label><input id="name" name="name" autocomplete="username" required autofocus value="{e(name ?? "")}" /></div>
+                <div class="wr-field"><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required /></div>
+                <button type="submit" id="sign-in">Sign in</button>
             </form>
             """;
         return Results.Content(Html("Sign in", body), "text/html; charset=utf-8", statusCode: status);
