@@ -17,7 +17,6 @@ namespace Wrangler.Components.Tests;
 /// </summary>
 public sealed class AdminPageTests : DatabaseTest
 {
-    private const string Refusal = "this Wrangler (standby) is a read-only follower; wrangler-a leads: make changes there";
     private const string Hostile = "<img src=x onerror=alert(1) id=\"injected\">";
 
     public override async Task InitializeAsync()
@@ -38,30 +37,12 @@ public sealed class AdminPageTests : DatabaseTest
         await Ctx.Services.GetRequiredService<TokenService>().CreateAsync(Hostile, Role.Operator, "ada-admin", CancellationToken.None);
     }
 
-    private IRenderedComponent<Bunit.Rendering.ContainerFragment> RenderPage(WriteAccess writes) => Ctx.Render(b =>
-    {
-        b.OpenComponent<MudPopoverProvider>(0);
-        b.CloseComponent();
-        b.OpenComponent<MudDialogProvider>(1);
-        b.CloseComponent();
-        b.OpenComponent<MudSnackbarProvider>(2);
-        b.CloseComponent();
-        b.OpenComponent<CascadingValue<WriteAccess>>(3);
-        b.AddAttribute(4, nameof(CascadingValue<WriteAccess>.Value), writes);
-        b.AddAttribute(5, nameof(CascadingValue<WriteAccess>.ChildContent), (RenderFragment)(c =>
-        {
-            c.OpenComponent<Admin>(0);
-            c.CloseComponent();
-        }));
-        b.CloseComponent();
-    });
-
     private static readonly string WriteButtons = "#create-token, #create-user, [data-action]";
 
     [Fact]
     public void On_the_leader_an_admin_creates_a_token_and_sees_its_secret_once_and_a_hostile_name_stays_text()
     {
-        var page = RenderPage(WriteAccess.Leader);
+        var page = RenderPage<Admin>();
 
         page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("#tokens tr[data-token]")));
         Assert.All(page.FindAll(WriteButtons), b => Assert.False(b.HasAttribute("disabled"), b.OuterHtml));
@@ -78,7 +59,7 @@ public sealed class AdminPageTests : DatabaseTest
     [Fact]
     public async Task On_a_follower_every_write_is_disabled_with_the_reason_and_a_submit_anyway_is_refused()
     {
-        var page = RenderPage(new WriteAccess(false, Refusal));
+        var page = RenderPage<Admin>(Follower);
 
         page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("#users tr[data-user]")));
         var buttons = page.FindAll(WriteButtons);
@@ -86,14 +67,14 @@ public sealed class AdminPageTests : DatabaseTest
         Assert.All(buttons, b =>
         {
             Assert.True(b.HasAttribute("disabled"), b.OuterHtml);
-            Assert.Equal(Refusal, b.GetAttribute("title"));
+            Assert.Equal(FollowerRefusal, b.GetAttribute("title"));
         });
         Assert.All(page.FindAll("#token-name, #user-name, #user-password, #users select"), i => Assert.True(i.HasAttribute("disabled"), i.OuterHtml));
 
         // A stale circuit can still submit: the handler refuses with the same sentence, and nothing is stored.
         page.Find("#token-form").Submit();
 
-        page.WaitForAssertion(() => Assert.Equal(Refusal, page.Find("#admin-error").TextContent.Trim()));
+        page.WaitForAssertion(() => Assert.Equal(FollowerRefusal, page.Find("#admin-error").TextContent.Trim()));
         Assert.Single(await Ctx.Services.GetRequiredService<TokenService>().ListAsync(CancellationToken.None));
         Assert.Empty(page.FindAll("#new-token"));
     }

@@ -18,7 +18,7 @@ namespace Wrangler.Components.Tests;
 /// <summary>
 /// The campaign page against a real CampaignService on a scratch database and a fleet of hand-built masters:
 /// which buttons each role sees, that a hostile reason stays text, and that abort asks first.
-/// (Moved here from the browser tests, Dashboard.Tests/Auth/CampaignPageAuthBrowserTests.cs.)
+/// (Moved here from the browser tests, tests/Dashboard.Tests/Auth/CampaignPageAuthBrowserTests.cs.)
 /// </summary>
 public sealed class CampaignPageTests : DatabaseTest
 {
@@ -28,14 +28,7 @@ public sealed class CampaignPageTests : DatabaseTest
 
     public override async Task InitializeAsync()
     {
-        Ctx.Services.AddSingleton<IFleetMonitor>(new FakeFleetMonitor([FleetBuilder.Master("bm01-tests1-linux32"), FleetBuilder.Master("bm02-tests1-linux32")]));
-        Ctx.Services.AddSingleton<IRepoTips, NoTips>();
-        Ctx.Services.AddSingleton<DecisionBoard>();
-        Ctx.Services.AddOptions();
-        Ctx.Services.AddSingleton<LeaderLease>();
-        Ctx.Services.AddSingleton<CampaignService>();
-        Ctx.Services.AddSingleton<StepOutputLog>();
-        Ctx.Services.AddScoped<UserAccess>();
+        UseFleet([FleetBuilder.Master("bm01-tests1-linux32"), FleetBuilder.Master("bm02-tests1-linux32")]);
         auth = Ctx.AddAuthorization();
         var services = Ctx.Services;
         await MigrateAsync();
@@ -48,24 +41,7 @@ public sealed class CampaignPageTests : DatabaseTest
         id = created.Id;
     }
 
-    private IRenderedComponent<Bunit.Rendering.ContainerFragment> RenderPage(WriteAccess? writes = null) => Ctx.Render(b =>
-    {
-        b.OpenComponent<MudPopoverProvider>(0);
-        b.CloseComponent();
-        b.OpenComponent<MudDialogProvider>(1);
-        b.CloseComponent();
-        b.OpenComponent<MudSnackbarProvider>(2);
-        b.CloseComponent();
-        b.OpenComponent<CascadingValue<WriteAccess>>(3);
-        b.AddAttribute(4, nameof(CascadingValue<WriteAccess>.Value), writes ?? WriteAccess.Leader);
-        b.AddAttribute(5, nameof(CascadingValue<WriteAccess>.ChildContent), (RenderFragment)(c =>
-        {
-            c.OpenComponent<Campaign>(0);
-            c.AddAttribute(1, nameof(Campaign.Id), id);
-            c.CloseComponent();
-        }));
-        b.CloseComponent();
-    });
+    private IRenderedComponent<Bunit.Rendering.ContainerFragment> RenderPage(WriteAccess? writes = null) => RenderPage<Campaign>(writes, (nameof(Campaign.Id), id));
 
     private void SignIn(string name, params string[] policies)
     {
@@ -131,23 +107,21 @@ public sealed class CampaignPageTests : DatabaseTest
     [Fact]
     public void On_a_follower_an_operator_sees_the_campaign_and_plan_buttons_disabled_with_the_reason()
     {
-        const string refusal = "this Wrangler (standby) is a read-only follower; wrangler-a leads: make changes there";
         SignIn("olive-operator", Roles.Viewer, Roles.Operator);
-        var follower = new WriteAccess(false, refusal);
 
-        var page = RenderPage(follower);
+        var page = RenderPage(Follower);
 
         page.WaitForAssertion(() => Assert.NotNull(page.Find("#approve")));
         Assert.All(page.FindAll("#approve, #abort"), b => Assert.True(b.HasAttribute("disabled"), b.OuterHtml));
-        Assert.Equal(refusal, page.Find("#approve").GetAttribute("title"));
+        Assert.Equal(FollowerRefusal, page.Find("#approve").GetAttribute("title"));
 
         var plan = Ctx.Render<CascadingValue<WriteAccess>>(p => p
-            .Add(c => c.Value, follower)
+            .Add(c => c.Value, Follower)
             .AddChildContent<CampaignNew>());
         plan.Find("#names").Input("bm01-tests1-linux32");
         plan.WaitForAssertion(() => Assert.Contains("1 master(s)", plan.Find("#plan-summary").TextContent, StringComparison.Ordinal));
         Assert.True(plan.Find("#create").HasAttribute("disabled"), "a follower may plan, not create");
-        Assert.Equal(refusal, plan.Find("#create").GetAttribute("title"));
+        Assert.Equal(FollowerRefusal, plan.Find("#create").GetAttribute("title"));
     }
 
     [Fact]

@@ -21,28 +21,6 @@ public sealed class FleetPageTests : DatabaseTest
 {
     private const string Hostile = "<img src=x onerror=alert(1) id=\"injected\">ssh: connection refused";
 
-    private void UseFleet(IEnumerable<MasterState> masters)
-    {
-        Ctx.Services.AddLogging();
-        Ctx.Services.AddOptions<WranglerOptions>();
-        Ctx.Services.AddSingleton<IFleetMonitor>(new FakeFleetMonitor(masters));
-        Ctx.Services.AddSingleton<IRepoTips, NoTips>();
-        Ctx.Services.AddSingleton<DecisionBoard>();
-        Ctx.Services.AddSingleton<LeaderLease>();
-        Ctx.Services.AddSingleton<CampaignService>();
-        Ctx.Services.AddSingleton<StepOutputLog>();
-        // The watcher is not started (no host runs here): the page only reads its current status.
-        Ctx.Services.AddWranglerSync(new ConfigurationBuilder().Build(), Dir);
-    }
-
-    private IRenderedComponent<Bunit.Rendering.ContainerFragment> RenderPage() => Ctx.Render(b =>
-    {
-        b.OpenComponent<MudPopoverProvider>(0);
-        b.CloseComponent();
-        b.OpenComponent<Fleet>(1);
-        b.CloseComponent();
-    });
-
     [Fact]
     public async Task The_grid_groups_by_role_then_bucket_with_one_row_per_master_and_keeps_a_hostile_detail_as_text()
     {
@@ -55,7 +33,7 @@ public sealed class FleetPageTests : DatabaseTest
         ]);
         await MigrateAsync();
 
-        var page = RenderPage();
+        var page = RenderPage<Fleet>();
 
         page.WaitForAssertion(() => Assert.Equal(4, page.FindAll("tr.wr-row").Count));
         Assert.Equal(["build", "tests"], page.FindAll("[data-role]").Select(e => e.GetAttribute("data-role")));
@@ -80,7 +58,7 @@ public sealed class FleetPageTests : DatabaseTest
     {
         UseFleet([.. Enumerable.Range(1, 6).Select(i => FleetBuilder.Master($"bm{i:00}-tests1-linux32", observed: i <= 2 ? MasterStatus.Unreachable : MasterStatus.Running))]);
         await MigrateAsync();
-        var page = RenderPage();
+        var page = RenderPage<Fleet>();
         page.WaitForAssertion(() => Assert.Equal(6, page.FindAll("tr.wr-row").Count));
 
         page.Find("button[data-stat='unreachable']").Click();
@@ -91,13 +69,31 @@ public sealed class FleetPageTests : DatabaseTest
     }
 
     [Fact]
+    public async Task The_demo_fleet_is_labelled_shows_every_master_and_filters_by_bucket_text()
+    {
+        // Moved here from the browser tests (tests/Dashboard.Tests/Fleet/DemoFleetPageTests.cs); that file keeps the API's half.
+        string[] names = ["bm01-tests1-linux32", "bm02-tests1-linux32", "bm03-tests1-linux64", "bm04-tests1-windows", "bm70-build1", "bm80-try1"];
+        UseFleet([.. names.Select(n => FleetBuilder.Master(n, n.Contains("build", StringComparison.Ordinal) ? MasterRole.Build : n.Contains("try", StringComparison.Ordinal) ? MasterRole.Try : MasterRole.Tests))], demo: true);
+        await MigrateAsync();
+        var page = RenderPage<Fleet>();
+
+        page.WaitForAssertion(() => Assert.Equal(names.Length, page.FindAll("tr.wr-row").Count));
+        Assert.Contains("DEMO", page.Find("#demo-banner").TextContent, StringComparison.Ordinal);
+
+        page.Find("#fleet-search").Input("linux");
+
+        page.WaitForAssertion(() => Assert.Equal(3, page.FindAll("tr.wr-row").Count));
+        Assert.All(page.FindAll(".wr-row-key"), k => Assert.Contains("linux", k.GetAttribute("data-master"), StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_fleet_above_the_threshold_renders_only_the_rows_in_view()
     {
         var count = Fleet.VirtualiseAbove * 3;
         UseFleet([.. Enumerable.Range(1, count).Select(i => FleetBuilder.Master($"bm{i:0000}-tests1-linux32"))]);
         await MigrateAsync();
 
-        var page = RenderPage();
+        var page = RenderPage<Fleet>();
 
         page.WaitForAssertion(() => Assert.Contains($"{count} masters", page.Markup, StringComparison.Ordinal));
         // Blazor's virtualiser starts with a screenful or so plus overscan; without it all of them would be here.
