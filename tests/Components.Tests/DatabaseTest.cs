@@ -39,6 +39,34 @@ public abstract class DatabaseTest : ComponentTest
         Ctx.Services.AddWranglerSync(new ConfigurationBuilder().Build(), Dir);
     }
 
+    /// <summary>
+    /// The app's own Core composition (src/Core/CoreServiceCollectionExtensions.cs) over the deterministic demo fleet, on
+    /// this test's database and fake clock. Nothing runs until the test starts it.
+    /// </summary>
+    protected void UseDemoCore()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Wrangler:Database"] = Path.Combine(Dir, "w.db"),
+            ["Wrangler:Demo:Seed"] = "42",
+        }).Build();
+        Ctx.Services.AddLogging();
+        Ctx.Services.AddWranglerCore(config, Dir);
+        Ctx.Services.AddScoped<UserAccess>();
+    }
+
+    /// <summary>Moves the fake clock a second at a time, letting the services run in between, until <paramref name="done"/> holds.</summary>
+    protected async Task PumpUntilAsync(Func<bool> done, string what)
+    {
+        for (var i = 0; i < 600 && !done(); i++)
+        {
+            Clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(5);
+        }
+
+        Assert.True(done(), $"{what} did not happen within 600 simulated seconds");
+    }
+
     protected async Task MigrateAsync()
     {
         await using var db = await Ctx.Services.GetRequiredService<IDbContextFactory<WranglerDb>>().CreateDbContextAsync();
