@@ -14,7 +14,7 @@ namespace Wrangler.Components.Tests;
 /// <summary>
 /// The workers page against the real worker tracker and control on the demo fleet: each worker's state shown in
 /// words with its icon, which buttons each role sees, a follower's buttons disabled with the reason, and a kill that
-/// asks first. (Pausing a real worker from the page is the lab's: tests/Dashboard.Tests/Workers/WorkersBrowserTests.cs.)
+/// asks first; a worker's own page with its cycles. (Pausing a real worker from the page is the lab's: tests/Dashboard.Tests/Workers/WorkersBrowserTests.cs.)
 /// </summary>
 public sealed class WorkersPageTests : DatabaseTest
 {
@@ -118,5 +118,36 @@ public sealed class WorkersPageTests : DatabaseTest
             Assert.Equal(FollowerRefusal, b.GetAttribute("title"));
         });
         Assert.True(page.Find("#action-reason").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public async Task A_workers_own_page_shows_its_state_and_cycles_with_the_runners_text_as_text()
+    {
+        const string Hostile = "<b id=\"injected\">disk full</b>";
+        SignIn("vera-viewer", Roles.Viewer);
+        var name = tracker.List().First(w => w.State == WorkerStatus.Busy).Name;
+        var reports = Ctx.Services.GetRequiredService<CycleReports>();
+        var start = Clock.GetUtcNow() - TimeSpan.FromMinutes(30);
+        string[] phases = ["preflight", "started", "connected", "shutdownRequested", "stopped", "postflight"];
+        for (var i = 0; i < phases.Length; i++)
+        {
+            await reports.RecordAsync(name, phases[i], null, start + TimeSpan.FromMinutes(i), CancellationToken.None);
+        }
+
+        await reports.RecordAsync(name, "preflight", null, start + TimeSpan.FromMinutes(10), CancellationToken.None);
+        await reports.RecordAsync(name, "halted", Hostile, start + TimeSpan.FromMinutes(11), CancellationToken.None);
+
+        var page = RenderPage<WorkerDetail>(null, (nameof(WorkerDetail.Name), name));
+
+        await page.WaitForAssertionAsync(() => Assert.Equal(2, page.FindAll("#worker-cycles tr.wr-cycle").Count));
+        Assert.Contains("state busy", page.Find("#worker-summary").TextContent, StringComparison.Ordinal);
+        Assert.Equal("halted", page.Find("#worker-phase").GetAttribute("data-phase"));
+        Assert.Equal(["preflight halted", "preflight started connected shutdownRequested stopped postflight"], page.FindAll("tr.wr-cycle").Select(r => r.GetAttribute("data-phases")));
+        Assert.Equal(Hostile, page.Find(".wr-cycle-detail").TextContent);
+        Assert.Empty(page.FindAll("#injected"));
+
+        var unknown = Ctx.Render<WorkerDetail>(p => p.Add(d => d.Name, Hostile));
+        await unknown.WaitForAssertionAsync(() => Assert.Contains(Hostile, unknown.Find("#worker-unknown").TextContent, StringComparison.Ordinal));
+        Assert.Empty(unknown.FindAll("#injected"));
     }
 }
