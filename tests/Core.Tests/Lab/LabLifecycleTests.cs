@@ -17,8 +17,10 @@ public sealed class LabLifecycleTests
         // A session still running a command at teardown: its "sshd: user@notty" child and the command neither run in
         // nor name the lab root, and outlived a SIGTERM to the listener before (docs/remote.md).
         using var session = Process.Start(new ProcessStartInfo(LabSsh.SshBin, fleet.Ssh.Args("sleep 301")) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        // Wait for the session's own command, not for a count of processes: until it runs, sshd's pre-auth children
+        // come and go, and one listed here was gone by the check below (a fresh-clone CI run at load 50).
         var sw = Stopwatch.StartNew();
-        while (LabProcess.DescendantsOf([fleet.Ssh.SshdPid]).Count < 3 && sw.Elapsed < TimeSpan.FromSeconds(10))
+        while (!LabProcess.DescendantsOf([fleet.Ssh.SshdPid]).Any(p => CommandLine(p).EndsWith("sleep 301", StringComparison.Ordinal)) && sw.Elapsed < TimeSpan.FromSeconds(60))
         {
             await Task.Delay(50);
         }
@@ -41,6 +43,18 @@ public sealed class LabLifecycleTests
 
         Assert.False(Directory.Exists(fleet.Root));
         Assert.DoesNotContain(Process.GetProcesses(), p => LabProcess.BelongsTo(p.Id, fleet.Root));
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
     }
 
     [Fact]
