@@ -26,9 +26,7 @@ public sealed class AdminPageTests : DatabaseTest
         Ctx.Services.AddSingleton<AccountService>();
         Ctx.Services.AddSingleton<TokenService>();
         Ctx.Services.AddScoped<UserAccess>();
-        var auth = Ctx.AddAuthorization();
-        auth.SetAuthorized("ada-admin");
-        auth.SetPolicies(Roles.Viewer, Roles.Operator, Roles.Admin);
+        SignIn("ada-admin", Roles.Viewer, Roles.Operator, Roles.Admin);
         await MigrateAsync();
 
         var accounts = Ctx.Services.GetRequiredService<AccountService>();

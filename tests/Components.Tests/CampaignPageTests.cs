@@ -23,13 +23,11 @@ namespace Wrangler.Components.Tests;
 public sealed class CampaignPageTests : DatabaseTest
 {
     private const string Hostile = "<script>window.pwned=1</script><b id=\"injected\">bold</b>";
-    private BunitAuthorizationContext auth = null!;
     private long id;
 
     public override async Task InitializeAsync()
     {
         UseFleet([FleetBuilder.Master("bm01-tests1-linux32"), FleetBuilder.Master("bm02-tests1-linux32")]);
-        auth = Ctx.AddAuthorization();
         var services = Ctx.Services;
         await MigrateAsync();
 
@@ -42,12 +40,6 @@ public sealed class CampaignPageTests : DatabaseTest
     }
 
     private IRenderedComponent<Bunit.Rendering.ContainerFragment> RenderPage(WriteAccess? writes = null) => RenderPage<Campaign>(writes, (nameof(Campaign.Id), id));
-
-    private void SignIn(string name, params string[] policies)
-    {
-        auth.SetAuthorized(name);
-        auth.SetPolicies(policies);
-    }
 
     [Fact]
     public void A_viewer_sees_the_campaign_without_action_buttons_and_a_hostile_reason_as_text()
@@ -96,7 +88,7 @@ public sealed class CampaignPageTests : DatabaseTest
         var page = RenderPage();
         page.WaitForAssertion(() => Assert.NotNull(page.Find("#approve")));
 
-        auth.SetPolicies(Roles.Viewer);
+        Auth.SetPolicies(Roles.Viewer);
         page.Find("#approve").Click();
 
         page.WaitForAssertion(() => Assert.Equal("Only operators may do this.", page.Find("#action-error").TextContent.Trim()));

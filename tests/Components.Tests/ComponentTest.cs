@@ -25,6 +25,7 @@ public abstract class ComponentTest : IAsyncLifetime
         Ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         Ctx.Services.AddMudServices();
         Ctx.Services.AddSingleton<TimeProvider>(Clock);
+        Auth = Ctx.AddAuthorization();
     }
 
     protected BunitContext Ctx { get; } = new();
@@ -32,6 +33,16 @@ public abstract class ComponentTest : IAsyncLifetime
     protected FakeTimeProvider Clock { get; } = new(T0);
 
     protected static WriteAccess Follower { get; } = new(false, FollowerRefusal);
+
+    /// <summary>Who is signed in; nobody until <see cref="SignIn"/>.</summary>
+    protected BunitAuthorizationContext Auth { get; }
+
+    /// <summary>Signs in as <paramref name="name"/> holding these policies (<c>Roles.*</c>).</summary>
+    protected void SignIn(string name, params string[] policies)
+    {
+        Auth.SetAuthorized(name);
+        Auth.SetPolicies(policies);
+    }
 
     /// <summary>
     /// A page as the layout renders it: MudBlazor's popover, dialog and snackbar hosts beside it, and this instance's

@@ -18,20 +18,12 @@ namespace Wrangler.Components.Tests;
 public sealed class ProductionPageTests : DatabaseTest
 {
     private const string Hostile = "<b id=\"injected\">release 142</b> in progress";
-    private BunitAuthorizationContext auth = null!;
 
     public override async Task InitializeAsync()
     {
         UseFleet([FleetBuilder.Master("bm01-tests1-linux32")]);
-        auth = Ctx.AddAuthorization();
         await MigrateAsync();
         await Ctx.Services.GetRequiredService<LeaderLease>().StartAsync(CancellationToken.None);
-    }
-
-    private void SignIn(string name, params string[] policies)
-    {
-        auth.SetAuthorized(name);
-        auth.SetPolicies(policies);
     }
 
     [Fact]

@@ -21,7 +21,6 @@ public sealed class SchedulesPageTests : DatabaseTest
 {
     private const string Hostile = "<script>window.pwned=1</script><b id=\"injected\">tests sunday</b>";
     private const string ChangeButtons = "#new-schedule, .wr-run-now, .wr-toggle, .wr-edit, #add-date";
-    private BunitAuthorizationContext auth = null!;
 
     public override async Task InitializeAsync()
     {
@@ -29,7 +28,6 @@ public sealed class SchedulesPageTests : DatabaseTest
         Ctx.Services.AddSingleton<INotifier, NoNotifier>();
         Ctx.Services.AddOptions<SchedulingOptions>();
         Ctx.Services.AddSingleton<ScheduleService>();
-        auth = Ctx.AddAuthorization();
         await MigrateAsync();
         await Ctx.Services.GetRequiredService<LeaderLease>().StartAsync(CancellationToken.None);
 
@@ -38,12 +36,6 @@ public sealed class SchedulesPageTests : DatabaseTest
             new ScheduleSpec(Hostile, CampaignKind.GracefulRestart, new Selector { Roles = [MasterRole.Build] }, null, "0 0 22 ? * SUN", "UTC", TimeSpan.FromHours(1)),
             "olive", CancellationToken.None);
         await schedules.AddExcludedDateAsync(new DateOnly(2026, 12, 25), "holiday", "olive", CancellationToken.None);
-    }
-
-    private void SignIn(string name, params string[] policies)
-    {
-        auth.SetAuthorized(name);
-        auth.SetPolicies(policies);
     }
 
     [Fact]

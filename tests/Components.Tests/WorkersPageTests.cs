@@ -19,14 +19,12 @@ namespace Wrangler.Components.Tests;
 public sealed class WorkersPageTests : DatabaseTest
 {
     private const string RowButtons = "td.wr-worker-buttons button";
-    private BunitAuthorizationContext auth = null!;
     private WorkerTracker tracker = null!;
     private string master = "";
 
     public override async Task InitializeAsync()
     {
         UseDemoCore();
-        auth = Ctx.AddAuthorization();
         await MigrateAsync();
         await Ctx.Services.GetRequiredService<LeaderLease>().StartAsync(CancellationToken.None);
         tracker = Ctx.Services.GetRequiredService<WorkerTracker>();
@@ -43,12 +41,6 @@ public sealed class WorkersPageTests : DatabaseTest
     {
         await ((IHostedService)tracker).StopAsync(CancellationToken.None);
         await base.DisposeAsync();
-    }
-
-    private void SignIn(string name, params string[] policies)
-    {
-        auth.SetAuthorized(name);
-        auth.SetPolicies(policies);
     }
 
     [Fact]
