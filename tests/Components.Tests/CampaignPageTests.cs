@@ -117,6 +117,23 @@ public sealed class CampaignPageTests : DatabaseTest
     }
 
     [Fact]
+    public void The_campaigns_list_keeps_a_hostile_reason_as_text_and_offers_a_new_campaign_to_an_operator_on_the_leader_only()
+    {
+        SignIn("vera-viewer", Roles.Viewer);
+        var viewer = RenderPage<Campaigns>();
+        viewer.WaitForAssertion(() => Assert.Single(viewer.FindAll("#campaigns tr[data-campaign]")));
+        Assert.Equal("awaitingApproval", viewer.Find($"#campaigns tr[data-campaign='{id}']").GetAttribute("data-state"));
+        Assert.Equal(Hostile, viewer.Find("#campaigns td.wr-muted bdi").TextContent);
+        Assert.Empty(viewer.FindAll("#injected, #campaigns script, #new-campaign"));
+        viewer.Dispose();
+
+        SignIn("olive-operator", Roles.Viewer, Roles.Operator);
+        var follower = Ctx.Render<CascadingValue<WriteAccess>>(p => p.Add(c => c.Value, Follower).AddChildContent<Campaigns>());
+        follower.WaitForAssertion(() => Assert.True(follower.Find("#new-campaign").HasAttribute("disabled")));
+        Assert.Equal(FollowerRefusal, follower.Find("#new-campaign").GetAttribute("title"));
+    }
+
+    [Fact]
     public void A_viewer_may_look_at_a_plan_but_not_create_it_and_an_operator_may()
     {
         SignIn("vera-viewer", Roles.Viewer);
