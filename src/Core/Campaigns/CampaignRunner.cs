@@ -386,6 +386,14 @@ public sealed class CampaignRunner(
             cm = await db.CampaignMasters.AsNoTracking().Include(x => x.Steps).FirstAsync(x => x.Id == cmId, ct);
         }
 
+        // A look at the campaign read before this master's last task ended can launch it again: one that is over has
+        // nothing left to run. Without this, a skipped master (its failed step still failed) waited for a decision
+        // that never comes, and its task kept the campaign from ending (docs/performance.md, 1,000 masters).
+        if (CampaignStates.IsTerminal(cm.State))
+        {
+            return;
+        }
+
         // The record: a decision taken before a restart is still honoured.
         if (cm.PendingDecision is { } stored)
         {
