@@ -75,9 +75,16 @@ if (Want("fleet refresh") || Want("detection"))
 // `--sim N` runs one simulated fleet of N masters (perBucket 1), with and without pre-checks run ahead.
 var sims = Arg("--sim", "") is { Length: > 0 } sim ? [(int.Parse(sim, CultureInfo.InvariantCulture), 1, 64)]
     : quick ? [(28, 1, 64)] : new[] { (100, 1, 64), (1000, 4, 256) };
+// `--kind reconfig` (or `graceful`) runs one kind alone, for whoever tunes that path of the engine.
+var kinds = Arg("--kind", "") switch
+{
+    "reconfig" => new[] { Wrangler.Core.Campaigns.CampaignKind.Reconfig },
+    "graceful" => [Wrangler.Core.Campaigns.CampaignKind.GracefulRestart],
+    _ => [Wrangler.Core.Campaigns.CampaignKind.GracefulRestart, Wrangler.Core.Campaigns.CampaignKind.Reconfig],
+};
 foreach (var (n, perBucket, maxParallel) in sims)
 {
-    foreach (var kind in new[] { Wrangler.Core.Campaigns.CampaignKind.GracefulRestart, Wrangler.Core.Campaigns.CampaignKind.Reconfig })
+    foreach (var kind in kinds)
     {
         await SectionAsync("makespan", () => new Makespan(n, perBucket, maxParallel, quick ? TimeSpan.FromMinutes(2) : TimeSpan.FromMinutes(20)).RunAsync(kind));
         if (!quick && (n == 100 || sims.Length == 1))

@@ -153,6 +153,8 @@ public sealed class CampaignRunner(
         }
 
         var inFlight = c.Masters.Count(m => CampaignStates.IsInFlight(m.State));
+        var starting = new List<CampaignMasterRecord>();
+        var now = time.GetUtcNow();
         foreach (var m in c.Masters.Where(m => m.State == MasterRunState.Pending).OrderBy(m => m.Wave).ThenBy(m => m.Slot))
         {
             if (inFlight >= request.Policy.MaxParallel || m.Wave > c.ApprovedThroughWave)
@@ -177,11 +179,20 @@ public sealed class CampaignRunner(
                 continue;
             }
 
-            var now = time.GetUtcNow();
-            await campaigns.UpdateMasterAsync(c.Id, m.Id, rec => rec.Apply(MasterCommand.Start, now, null), ct);
             m.Apply(MasterCommand.Start, now, null);
             inFlight++;
-            Launch(c.Id, m.Id, request, ct);
+            starting.Add(m);
+        }
+
+        // All the masters this look starts, in one write: at a campaign's start that is one per bucket, and the last
+        // bucket's first master must not wait for every other bucket's write to start.
+        if (starting.Count > 0)
+        {
+            await campaigns.UpdateMastersAsync(c.Id, [.. starting.Select(m => m.Id)], rec => rec.Apply(MasterCommand.Start, now, null), ct);
+            foreach (var m in starting)
+            {
+                Launch(c.Id, m.Id, request, ct);
+            }
         }
 
         if (RunPreChecksAhead)
@@ -375,6 +386,14 @@ public sealed class CampaignRunner(
             cm = await db.CampaignMasters.AsNoTracking().Include(x => x.Steps).FirstAsync(x => x.Id == cmId, ct);
         }
 
+        // A look at the campaign read before this master's last task ended can launch it again: one that is over has
+        // nothing left to run. Without this, a skipped master (its failed step still failed) waited for a decision
+        // that never comes, and its task kept the campaign from ending (docs/performance.md, 1,000 masters).
+        if (CampaignStates.IsTerminal(cm.State))
+        {
+            return;
+        }
+
         // The record: a decision taken before a restart is still honoured.
         if (cm.PendingDecision is { } stored)
         {
@@ -396,6 +415,21 @@ public sealed class CampaignRunner(
             },
             () => decisions.Peek(cmId));
 
+        // A step's success is written with the next change of this master (the next step's start, or the master's
+        // end), in one write instead of two: nothing is awaited between the two, so it is the same state at the same
+        // moment, and a hand-over between steps waits for one turn of CampaignService's gate, not two.
+        Action<CampaignMasterRecord>? succeeded = null;
+        Task Change(Action<CampaignMasterRecord, DateTimeOffset> change)
+        {
+            var carried = succeeded;
+            succeeded = null;
+            return ChangeAsync(campaignId, cm, (m, now) =>
+            {
+                carried?.Invoke(m);
+                change(m, now);
+            }, ct);
+        }
+
         var ordered = cm.Steps.OrderBy(s => s.Seq).ToList();
         for (var i = 0; i < ordered.Count; i++)
         {
@@ -405,13 +439,13 @@ public sealed class CampaignRunner(
                 && (step.State == StepState.Failed
                     || (step.State == StepState.Succeeded && ordered.Skip(i + 1).All(s => s.State == StepState.Pending) && step.EndedAt < time.GetUtcNow() - PreCheckFreshFor)))
             {
-                await ChangeAsync(campaignId, cm, (m, now) =>
+                await Change((m, now) =>
                 {
                     // Its times become this run's: the page and the makespan figures show when the check really ran.
                     var s = Step(m, step.Id);
                     s.Apply(StepCommand.Retry, now);
                     (s.StartedAt, s.EndedAt) = (null, null);
-                }, ct);
+                });
             }
 
             if (step.State is StepState.Succeeded or StepState.Skipped)
@@ -431,28 +465,29 @@ public sealed class CampaignRunner(
                 }
                 else
                 {
-                    await ChangeAsync(campaignId, cm, (m, now) =>
+                    await Change((m, now) =>
                     {
                         Step(m, step.Id).Apply(StepCommand.Start, now);
                         m.Apply(MasterCommand.Start, now, null);
-                    }, ct);
+                    });
                     outcome = await RunStepAsync(step.Kind, context, cm.Master, ct);
                     if (outcome.Succeeded)
                     {
-                        await ChangeAsync(campaignId, cm, (m, now) =>
+                        var (stepId, endedAt, detail) = (step.Id, time.GetUtcNow(), outcome.Detail);
+                        succeeded = m =>
                         {
-                            Step(m, step.Id).Apply(StepCommand.Succeed, now, outcome.Detail);
+                            Step(m, stepId).Apply(StepCommand.Succeed, endedAt, detail);
 
                             // An escalation has been acted on once the step it was for is over.
                             m.PendingDecision = null;
-                        }, ct);
+                        };
                         decisions.Post(cmId, null);
                         break;
                     }
 
                     // Held or failed: this master waits for a person (or, failed, an abort).
                     var why = $"{step.Kind}: {outcome.Detail}";
-                    await ChangeAsync(campaignId, cm, (m, now) =>
+                    await Change((m, now) =>
                     {
                         if (outcome.Hold)
                         {
@@ -464,7 +499,7 @@ public sealed class CampaignRunner(
                             Step(m, step.Id).Apply(StepCommand.Fail, now, outcome.Detail);
                             m.Apply(MasterCommand.Fail, now, why);
                         }
-                    }, ct);
+                    });
                     if (!outcome.Hold && info is not null)
                     {
                         monitor.SetCampaignStatus(info.Name, null, null);
@@ -479,14 +514,14 @@ public sealed class CampaignRunner(
                     await UndoAsync(campaignId, cm.Master, ct);
                     var command = decision is null ? MasterCommand.Abort : MasterCommand.Skip;
                     var detail = decision is null ? "campaign aborted after: " + outcome.Detail : "skipped by a person after: " + outcome.Detail;
-                    await FinishMasterAsync(campaignId, cm, command, detail, ct);
+                    await FinishMasterAsync(campaignId, cm, command, detail, succeeded, ct);
                     return;
                 }
 
                 // Retry, or escalate: the step runs again (a drain sees the escalation and hard stops). A failed
                 // checkconfig put the checkouts back, so its retry updates them again first.
                 var redoUpdate = decision == MasterDecision.Retry && step.Kind == StepKind.CheckConfig && i > 0 && ordered[i - 1].Kind == StepKind.UpdateRepos;
-                await ChangeAsync(campaignId, cm, (m, now) =>
+                await Change((m, now) =>
                 {
                     m.Apply(CampaignStates.CommandOf(decision.Value), now, null);
                     if (Step(m, step.Id).State == StepState.Failed)
@@ -503,7 +538,7 @@ public sealed class CampaignRunner(
                     {
                         m.PendingDecision = null;
                     }
-                }, ct);
+                });
                 if (decision != MasterDecision.Escalate)
                 {
                     decisions.Post(cmId, null);
@@ -523,7 +558,8 @@ public sealed class CampaignRunner(
             _ = monitor.RefreshAsync(info.Name, CancellationToken.None);
         }
 
-        await FinishMasterAsync(campaignId, cm, MasterCommand.Succeed, "done", ct);
+        // The last step's success and the master's end: one write, so the bucket's next master starts one turn sooner.
+        await FinishMasterAsync(campaignId, cm, MasterCommand.Succeed, "done", succeeded, ct);
     }
 
     private async Task<StepOutcome> RunStepAsync(StepKind kind, StepContext? context, string master, CancellationToken ct)
@@ -599,10 +635,11 @@ public sealed class CampaignRunner(
             }
         }, ct);
 
-    private async Task FinishMasterAsync(long campaignId, CampaignMasterRecord cm, MasterCommand command, string detail, CancellationToken ct)
+    private async Task FinishMasterAsync(long campaignId, CampaignMasterRecord cm, MasterCommand command, string detail, Action<CampaignMasterRecord>? succeeded, CancellationToken ct)
     {
         await ChangeAsync(campaignId, cm, (m, now) =>
         {
+            succeeded?.Invoke(m);
             foreach (var s in m.Steps.Where(s => s.State is StepState.Pending or StepState.Running))
             {
                 s.Apply(StepCommand.Skip, now);

@@ -348,6 +348,28 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
         Changed?.Invoke(campaignId);
     }
 
+    /// <summary>The same change to several masters of one campaign, in one write.</summary>
+    internal async Task UpdateMastersAsync(long campaignId, IReadOnlyList<long> masterIds, Action<CampaignMasterRecord> change, CancellationToken ct)
+    {
+        await gate.WaitAsync(ct);
+        try
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            foreach (var m in await db.CampaignMasters.Include(x => x.Steps).Where(x => x.CampaignId == campaignId && masterIds.Contains(x.Id)).ToListAsync(ct))
+            {
+                change(m);
+            }
+
+            await db.SaveChangesAsync(ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        Changed?.Invoke(campaignId);
+    }
+
     public async Task<CampaignView?> GetAsync(long id, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);

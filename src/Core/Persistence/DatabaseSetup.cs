@@ -13,7 +13,7 @@ public static class DatabaseSetup
     }.ToString();
 
     public static void Configure(DbContextOptionsBuilder options, string path) =>
-        options.UseSqlite(ConnectionString(path));
+        options.UseSqlite(ConnectionString(path)).AddInterceptors(SqliteBusyWait.Instance);
 
     /// <summary>Creates the directory, applies migrations and switches the file to WAL.</summary>
     public static async Task MigrateAsync(WranglerDb db, CancellationToken ct = default)

@@ -19,8 +19,9 @@ public sealed class LeaseEngineTests
             && world.Fleet.Api(x).GetRunningBuildsAsync().GetAwaiter().GetResult().Count > 0);
         var stopsBefore = world.Facts(m.Name).Stops;
 
-        // The leader dies right after the save that starts the drain: the drain is under way on the master.
-        var drainStarts = (2 * CampaignStates.StepsFor(CampaignKind.GracefulRestart, MasterRole.Tests).ToList().IndexOf(StepKind.Drain)) + 1;
+        // The leader dies right after the save that starts the drain: the drain is under way on the master. Save 1
+        // starts the first step; each save after it ends one step and starts the next (CampaignRunner).
+        var drainStarts = CampaignStates.StepsFor(CampaignKind.GracefulRestart, MasterRole.Tests).ToList().IndexOf(StepKind.Drain) + 1;
         var leader = await Engine.StartAsync(world, crashAfterStepChanges: drainStarts, instance: "wrangler-a");
         await using var follower = await Engine.StartAsync(world, instance: "wrangler-b");
         Assert.True(leader.Lease.IsLeader);
