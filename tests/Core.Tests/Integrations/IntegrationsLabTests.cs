@@ -32,7 +32,9 @@ public sealed class IntegrationsLabFixture : IAsyncLifetime
             {
                 ["Wrangler:Nagios:SshHost"] = $"{Lab.Ssh.User}@{Lab.Ssh.Host}:{Lab.Ssh.Port}",
                 ["Wrangler:Ssh:ControlDirectory"] = controlDir,
-                ["Wrangler:Ssh:ConnectTimeout"] = "00:00:05",
+                // Generous: these tests are not about the connect timeout, and on a loaded 2-core CI machine the lab sshd
+                // took over 5 s to finish a handshake (SSH.NET "Session operation has timed out" in fresh-clone runs).
+                ["Wrangler:Ssh:ConnectTimeout"] = "00:00:30",
             })
             .Build();
         Services = new ServiceCollection()

@@ -27,7 +27,9 @@ internal sealed class LabAccess : IAsyncDisposable
             {
                 ["Wrangler:Ssh:ControlDirectory"] = controlDir,
                 ["Wrangler:Ssh:ControlPersist"] = "00:01:00",
-                ["Wrangler:Ssh:ConnectTimeout"] = "00:00:05",
+                // Generous: these tests are not about the connect timeout, and on a loaded 2-core CI machine the lab sshd
+                // took over 5 s to finish a handshake (SSH.NET "Session operation has timed out" in fresh-clone runs).
+                ["Wrangler:Ssh:ConnectTimeout"] = "00:00:30",
                 ["Wrangler:Ssh:Client"] = transport,
             })
             .Build();
