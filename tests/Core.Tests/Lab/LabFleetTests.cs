@@ -99,10 +99,12 @@ public sealed class LabFleetTests(LabFixture lab, ITestOutputHelper output)
         var median = times.Order().ElementAt(times.Count / 2);
         output.WriteLine($"mux'd `ssh true`: first {first.Elapsed.TotalMilliseconds:0} ms, median {median:0} ms ({string.Join(", ", times.Select(t => t.ToString("0")))})");
 
-        // ~10 ms when ~/.bashrc is skipped (SetEnv SHLVL=1), ~110 ms when it is not. The fastest of 15 is judged,
-        // not the median: load from tests beside this one only ever adds time (a CI run saw a 146 ms median).
+        // ~10 ms when ~/.bashrc is skipped (SetEnv SHLVL=1), ~110 ms on a quiet machine when it is not. The fastest
+        // of 15 is judged, not the median: load from tests beside this one only ever adds time, so on this 2-core machine a sourced
+        // ~/.bashrc can never come in under 100 ms, while a skipped one did in 78 ms at load 43 (a fresh-clone CI
+        // run, where the 70 ms bound before failed; a 146 ms median in another).
         var fastest = times.Min();
-        Assert.True(fastest < 70, $"fastest {fastest:0} ms, median {median:0} ms: is ~/.bashrc still sourced for ssh commands?");
+        Assert.True(fastest < 100, $"fastest {fastest:0} ms, median {median:0} ms: is ~/.bashrc still sourced for ssh commands?");
     }
 
     [Fact]
