@@ -91,19 +91,25 @@ public sealed class LabLifecycleTests
     {
         var root = Path.Combine(Path.GetTempPath(), LabSweeper.TempPrefix + "crash-" + Guid.NewGuid().ToString("N")[..8]);
         var exe = Path.Combine(AppContext.BaseDirectory, "Wrangler.Lab");
-        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var a in new[] { "hold", "--masters", "1", "--workers", "1", "--root", root })
         {
             psi.ArgumentList.Add(a);
         }
 
         using var owner = Process.Start(psi)!;
+        var errors = owner.StandardError.ReadToEndAsync();
         string? line;
         while ((line = await owner.StandardOutput.ReadLineAsync()) is not null && !line.StartsWith("READY", StringComparison.Ordinal))
         {
         }
 
-        Assert.NotNull(line);
+        // A lab that never got ready says why (a fresh-clone CI run at load 61 failed here with nothing to go on).
+        if (line is null)
+        {
+            var exit = owner.WaitForExit(10_000) ? owner.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none yet";
+            Assert.Fail($"the lab holder ended its output before READY (exit {exit}): {await errors.WaitAsync(TimeSpan.FromSeconds(10))}");
+        }
         var pids = LabStateFile.TryRead(root)!.Pids.Select(p => p.Pid).ToList();
         Assert.Equal(3, pids.Count); // sshd, master, worker
         Assert.All(pids, p => Assert.True(LabProcess.IsAlive(p)));
