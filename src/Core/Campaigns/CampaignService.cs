@@ -330,32 +330,23 @@ public sealed class CampaignService(IDbContextFactory<WranglerDb> dbs, IFleetMon
     /// One master's change, loading only that master and its steps: a step of a campaign of a thousand masters costs
     /// the same as one of a campaign of two.
     /// </summary>
-    internal async Task UpdateMasterAsync(long campaignId, long masterId, Action<CampaignMasterRecord> change, CancellationToken ct)
-    {
-        await gate.WaitAsync(ct);
-        try
-        {
-            await using var db = await dbs.CreateDbContextAsync(ct);
-            var m = await db.CampaignMasters.Include(x => x.Steps).FirstAsync(x => x.Id == masterId && x.CampaignId == campaignId, ct);
-            change(m);
-            await db.SaveChangesAsync(ct);
-        }
-        finally
-        {
-            gate.Release();
-        }
+    internal Task UpdateMasterAsync(long campaignId, long masterId, Action<CampaignMasterRecord> change, CancellationToken ct) =>
+        UpdateMastersAsync(campaignId, [masterId], change, ct);
 
-        Changed?.Invoke(campaignId);
-    }
-
-    /// <summary>The same change to several masters of one campaign, in one write.</summary>
+    /// <summary>The same change to several masters of one campaign, in one write; each of them must be there.</summary>
     internal async Task UpdateMastersAsync(long campaignId, IReadOnlyList<long> masterIds, Action<CampaignMasterRecord> change, CancellationToken ct)
     {
         await gate.WaitAsync(ct);
         try
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
-            foreach (var m in await db.CampaignMasters.Include(x => x.Steps).Where(x => x.CampaignId == campaignId && masterIds.Contains(x.Id)).ToListAsync(ct))
+            var masters = await db.CampaignMasters.Include(x => x.Steps).Where(x => x.CampaignId == campaignId && masterIds.Contains(x.Id)).ToListAsync(ct);
+            if (masters.Count != masterIds.Distinct().Count())
+            {
+                throw new InvalidOperationException($"campaign {campaignId} has no master {string.Join(", ", masterIds.Except(masters.Select(m => m.Id)))}");
+            }
+
+            foreach (var m in masters)
             {
                 change(m);
             }
