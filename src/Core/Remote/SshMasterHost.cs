@@ -133,8 +133,14 @@ public sealed partial class SshMasterHost(ISshRunner runner, MasterInfo master, 
     public Task<RemoteResult> HardStopAsync(Action<string>? output = null, CancellationToken ct = default) =>
         RunAsync(RemoteScripts.Argv(RemoteScripts.HardStop, master.MasterDir, master.BuildbotBin), TimeSpan.FromSeconds(60), ct, output);
 
+    // `buildbot start` gives up after 10 s without a progress line in twistd.log and exits 1 while the master
+    // goes on starting; a loaded host (a fresh-clone CI run at load 40) takes longer than that between lines.
+    // Its own wait is set just inside ours so that its verdict, not our kill, is what comes back.
     public Task<RemoteResult> StartAsync(Action<string>? output = null, CancellationToken ct = default) =>
-        RunAsync([master.BuildbotBin, "start", master.MasterDir], SlowTimeout, ct, output);
+        RunAsync([master.BuildbotBin, "start", "--start_timeout=" + StartWaitSeconds, master.MasterDir], SlowTimeout, ct, output);
+
+    private static readonly string StartWaitSeconds =
+        (SlowTimeout - TimeSpan.FromSeconds(15)).TotalSeconds.ToString(CultureInfo.InvariantCulture);
 
     public async Task<ReconfigResult> ReconfigAsync(TimeSpan? timeout = null, Action<string>? output = null, CancellationToken ct = default)
     {

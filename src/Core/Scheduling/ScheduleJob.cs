@@ -1,3 +1,4 @@
+using System.Globalization;
 using Quartz;
 
 namespace Wrangler.Core.Scheduling;
@@ -14,13 +15,23 @@ public sealed class ScheduleJob(ScheduleService schedules) : IJob
 
     public static string CalendarName(long id) => $"schedule-{id}";
 
+    /// <summary>The one-off trigger of a fire time that passed while the schedule was being saved (ScheduleService.ApplyAsync).</summary>
+    public static TriggerKey PassedTriggerKey(long id) => new($"schedule-{id}-passed", Group);
+
+    /// <summary>The fire time a one-off trigger stands for, in its job data, since its own scheduled time is when it was added.</summary>
+    public const string ScheduledKey = "scheduled";
+
     public static long? IdOf(string name) => name.StartsWith("schedule-", StringComparison.Ordinal) && long.TryParse(name["schedule-".Length..], out var id) ? id : null;
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct = default)
     {
         if (IdOf(context.JobDetail.Key.Name) is { } id)
         {
-            await schedules.FireAsync(id, context.ScheduledFireTimeUtc ?? context.FireTimeUtc, ct);
+            var scheduled = context.Trigger.JobDataMap.TryGetValue(ScheduledKey, out var v) && v is string text
+                && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
+                ? at
+                : context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
+            await schedules.FireAsync(id, scheduled, ct);
         }
     }
 }

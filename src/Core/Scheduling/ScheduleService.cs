@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -78,7 +79,8 @@ public sealed class ScheduleService(
     public async Task<ScheduleView> CreateAsync(ScheduleSpec spec, string actor, CancellationToken ct)
     {
         EnsureLeading();
-        spec = Checked(spec);
+        var asked = time.GetUtcNow();
+        spec = Checked(spec, asked);
         long id;
         await gate.WaitAsync(ct);
         try
@@ -106,7 +108,7 @@ public sealed class ScheduleService(
             id = r.Id;
             db.AuditEvents.Add(Audit(actor, "schedule.created", id, $"{spec.Name}: {Describe(r)}"));
             await db.SaveChangesAsync(ct);
-            await ApplyAsync(db, r, ct);
+            await ApplyAsync(db, r, asked, ct);
         }
         finally
         {
@@ -120,8 +122,9 @@ public sealed class ScheduleService(
     public async Task<ScheduleView> UpdateAsync(long id, ScheduleSpec spec, string actor, CancellationToken ct)
     {
         EnsureLeading();
-        spec = Checked(spec);
-        await ChangeAsync(id, actor, "schedule.updated", async (db, r) =>
+        var asked = time.GetUtcNow();
+        spec = Checked(spec, asked);
+        await ChangeAsync(id, actor, asked, "schedule.updated", async (db, r) =>
         {
             await RefuseDuplicateAsync(db, spec.Name, id, ct);
             var before = Describe(r);
@@ -143,7 +146,7 @@ public sealed class ScheduleService(
     public async Task<ScheduleView> SetEnabledAsync(long id, bool enabled, string actor, CancellationToken ct)
     {
         EnsureLeading();
-        await ChangeAsync(id, actor, enabled ? "schedule.enabled" : "schedule.disabled", (_, r) =>
+        await ChangeAsync(id, actor, time.GetUtcNow(), enabled ? "schedule.enabled" : "schedule.disabled", (_, r) =>
         {
             var was = r.Enabled;
             r.Enabled = enabled;
@@ -398,7 +401,7 @@ public sealed class ScheduleService(
                     continue;
                 }
 
-                await ApplyAsync(db, r, ct);
+                await ApplyAsync(db, r, time.GetUtcNow(), ct);
             }
         }
         finally
@@ -407,7 +410,7 @@ public sealed class ScheduleService(
         }
     }
 
-    private async Task ChangeAsync(long id, string actor, string kind, Func<WranglerDb, ScheduleRecord, Task<string>> change, CancellationToken ct)
+    private async Task ChangeAsync(long id, string actor, DateTimeOffset asked, string kind, Func<WranglerDb, ScheduleRecord, Task<string>> change, CancellationToken ct)
     {
         await gate.WaitAsync(ct);
         try
@@ -418,7 +421,7 @@ public sealed class ScheduleService(
             r.UpdatedAt = time.GetUtcNow();
             db.AuditEvents.Add(Audit(actor, kind, id, detail));
             await db.SaveChangesAsync(ct);
-            await ApplyAsync(db, r, ct);
+            await ApplyAsync(db, r, asked, ct);
         }
         finally
         {
@@ -454,7 +457,14 @@ public sealed class ScheduleService(
     }
 
     /// <summary>Puts one schedule's trigger and calendar into Quartz as stored (or takes them out when disabled).</summary>
-    private async Task ApplyAsync(WranglerDb db, ScheduleRecord r, CancellationToken ct)
+    /// <param name="asked">
+    /// When the change was asked for. A fire time between then and now passed while the save waited on the database
+    /// (another instance's write, a loaded disk); Quartz will not take a trigger whose first time is past, so that fire
+    /// gets a one-off trigger of its own, now, and <see cref="FireAsync"/> treats it as any late fire (the misfire
+    /// policy, the window). A start or take-over passes its own now: the fires missed while no scheduler ran are
+    /// Quartz's misfire handling of the stored trigger.
+    /// </param>
+    private async Task ApplyAsync(WranglerDb db, ScheduleRecord r, DateTimeOffset asked, CancellationToken ct)
     {
         if (scheduler is not { } s)
         {
@@ -469,40 +479,61 @@ public sealed class ScheduleService(
         }
 
         var dates = await db.ExcludedDates.AsNoTracking().Select(d => d.Date).ToListAsync(ct);
-        if (ScheduleRules.NextFireTimes(r.Cron, r.TimeZone, dates, time.GetUtcNow(), 1).IsEmpty)
+        var now = time.GetUtcNow();
+        DateTimeOffset? passed = ScheduleRules.NextFireTimes(r.Cron, r.TimeZone, dates, asked, 1) is [var first] && first <= now ? first : null;
+        var ahead = !ScheduleRules.NextFireTimes(r.Cron, r.TimeZone, dates, now, 1).IsEmpty;
+        if (!ahead)
         {
             // A one-off cron (it names a year) that has fired, or one whose every time left is an excluded date. Quartz
             // refuses such a trigger with an exception, which at start-up or on a take-over would stop the whole host.
             await s.DeleteJob(ScheduleJob.Key(r.Id), ct);
-            logger.LogInformation("Schedule {Id} ({Name}) has no fire time left; it stays stored and fires no more", r.Id, r.Name);
-            return;
+            if (passed is null)
+            {
+                logger.LogInformation("Schedule {Id} ({Name}) has no fire time left; it stays stored and fires no more", r.Id, r.Name);
+                return;
+            }
         }
 
         await s.AddCalendar(ScheduleJob.CalendarName(r.Id), ScheduleRules.Calendar(r.TimeZone, dates), AddCalendarOptions.Replacing, ct);
         var job = JobBuilder.Create<ScheduleJob>().WithIdentity(ScheduleJob.Key(r.Id)).WithDescription(r.Name).Build();
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(r.TimeZone);
-        var trigger = TriggerBuilder.Create(time)
-            .WithIdentity(ScheduleJob.TriggerKey(r.Id))
-            .ForJob(job)
-            .WithCronSchedule(r.Cron, b =>
-            {
-                b.InTimeZone(zone);
-                b.WithMisfireInstruction(Instruction(r.Misfire));
-            })
-            .WithCalendarName(ScheduleJob.CalendarName(r.Id))
-            .StartAt(time.GetUtcNow())
-            .Build();
-        await s.ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, ct);
+        if (ahead)
+        {
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(r.TimeZone);
+            var trigger = TriggerBuilder.Create(time)
+                .WithIdentity(ScheduleJob.TriggerKey(r.Id))
+                .ForJob(job)
+                .WithCronSchedule(r.Cron, b =>
+                {
+                    b.InTimeZone(zone);
+                    b.WithMisfireInstruction(Instruction(r.Misfire));
+                })
+                .WithCalendarName(ScheduleJob.CalendarName(r.Id))
+                .StartAt(now)
+                .Build();
+            await s.ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, ct);
+        }
+
+        if (passed is { } late)
+        {
+            var once = TriggerBuilder.Create(time)
+                .WithIdentity(ScheduleJob.PassedTriggerKey(r.Id))
+                .ForJob(job)
+                .UsingJobData(ScheduleJob.ScheduledKey, late.ToString("O", CultureInfo.InvariantCulture))
+                .WithSimpleSchedule(b => b.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
+                .StartAt(now)
+                .Build();
+            await s.ScheduleJob(job, once, ScheduleJobOptions.Replacing, ct);
+        }
     }
 
     private static CronTriggerMisfireInstruction Instruction(MisfirePolicy p) => p == MisfirePolicy.Skip ? CronTriggerMisfireInstruction.DoNothing : CronTriggerMisfireInstruction.FireAndProceed;
 
-    private ScheduleSpec Checked(ScheduleSpec spec)
+    private ScheduleSpec Checked(ScheduleSpec spec, DateTimeOffset asked)
     {
         var problems = ScheduleRules.Validate(spec, options.Value.MinInterval).ToList();
-        if (problems.Count == 0 && ScheduleRules.NextFireTimes(spec.Cron.Trim(), spec.TimeZone.Trim(), [], time.GetUtcNow(), 1).IsEmpty)
+        if (problems.Count == 0 && ScheduleRules.NextFireTimes(spec.Cron.Trim(), spec.TimeZone.Trim(), [], asked, 1).IsEmpty)
         {
-            problems.Add($"cron \"{spec.Cron.Trim()}\" has no fire time left after {time.GetUtcNow():u}");
+            problems.Add($"cron \"{spec.Cron.Trim()}\" has no fire time left after {asked:u}");
         }
 
         if (problems.Count > 0)

@@ -90,7 +90,7 @@ public sealed class SshMasterHostTests
         await host.RebootAsync();
 
         Assert.Equal(["/builds/b1/master", "USR1"], runner.Calls[0].Argv.Skip(4));
-        Assert.Equal(["/builds/b1/bin/buildbot", "start", "/builds/b1/master"], runner.Calls[1].Argv);
+        Assert.Equal(["/builds/b1/bin/buildbot", "start", "--start_timeout=165", "/builds/b1/master"], runner.Calls[1].Argv);
         Assert.Equal(["touch", "/builds/b1/master/reconfig.lock"], runner.Calls[2].Argv);
         Assert.Equal(["rm", "-f", "/builds/b1/master/reconfig.lock"], runner.Calls[3].Argv);
         Assert.Equal(["sudo", "-n", "/sbin/reboot"], runner.Calls[4].Argv);

@@ -1,4 +1,9 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
 using Quartz;
+using Wrangler.Core.Persistence;
 using Wrangler.Core.Campaigns;
 using Wrangler.Core.Scheduling;
 using Wrangler.Core.Tests.Campaigns.Engine;
@@ -43,6 +48,87 @@ public sealed class ScheduleAttachTests
         Assert.Contains("has no fire time left", refused.Message, StringComparison.Ordinal);
     }
 
-    private static ScheduleSpec Spec(string name, string cron) =>
-        new(name, CampaignKind.Restart, new Selector { Names = ["bm05-try1"] }, null, cron, "UTC", TimeSpan.FromMinutes(10));
+    [Fact]
+    public async Task A_one_off_whose_time_passes_while_its_save_waits_on_the_database_still_fires_late_instead_of_never()
+    {
+        // A second instance's write held the database for 20 s while a one-off due 10 s after the click was saved
+        // (a fresh-clone CI run saw 4.6 s between the two writes of one save, and the fire never came).
+        using var world = new World();
+        var slow = new SlowScheduleSave(world.Time) { By = TimeSpan.FromSeconds(20) };
+        await using var engine = await Engine.StartAsync(world, interceptor: slow);
+        var schedules = engine.Get<ScheduleService>();
+        var scheduler = await engine.Get<ISchedulerFactory>().GetScheduler();
+        await schedules.AttachAsync(scheduler, CancellationToken.None);
+
+        var due = world.Time.GetUtcNow().AddSeconds(10);
+        var once = await schedules.CreateAsync(Spec("once", $"{due.Second} {due.Minute} {due.Hour} {due.Day} {due.Month} ? {due.Year}", world.Fleet.Masters[0].Name), "alice", CancellationToken.None);
+
+        Assert.True(slow.Slowed);
+        Assert.True(world.Time.GetUtcNow() > due, "the save ended after the fire time");
+        Assert.Null(await scheduler.GetTrigger(ScheduleJob.TriggerKey(once.Id)));
+        var passed = await scheduler.GetTrigger(ScheduleJob.PassedTriggerKey(once.Id));
+        Assert.NotNull(passed);
+        Assert.True(passed.NextFireTimeUtc <= world.Time.GetUtcNow(), "the passed fire is due at once");
+        var scheduled = DateTimeOffset.Parse((string)passed.JobDataMap[ScheduleJob.ScheduledKey]!, CultureInfo.InvariantCulture);
+        Assert.Equal(due, scheduled);
+
+        // What the job does with it: the late fire runs the schedule's campaign, within its window.
+        await schedules.FireAsync(once.Id, scheduled, CancellationToken.None);
+        var campaigns = await engine.Campaigns.ListAsync(10, CancellationToken.None);
+        await using (var db = await engine.Get<IDbContextFactory<WranglerDb>>().CreateDbContextAsync())
+        {
+            var said = await db.AuditEvents.Where(e => e.Subject == $"schedule {once.Id}").Select(e => e.Kind + ": " + e.Detail).ToListAsync();
+            Assert.True(campaigns.Count == 1, "the fire started no campaign: " + string.Join("; ", said));
+        }
+
+        var campaign = campaigns[0];
+        Assert.Equal(once.Id, campaign.ScheduleId);
+        await scheduler.Shutdown();
+    }
+
+    [Fact]
+    public async Task A_recurring_schedule_whose_first_time_passes_while_it_is_saved_fires_that_time_late_and_keeps_its_cron()
+    {
+        using var world = new World();
+        var slow = new SlowScheduleSave(world.Time);
+        await using var engine = await Engine.StartAsync(world, interceptor: slow);
+        var schedules = engine.Get<ScheduleService>();
+        var scheduler = await engine.Get<ISchedulerFactory>().GetScheduler();
+        await schedules.AttachAsync(scheduler, CancellationToken.None);
+        var asked = world.Time.GetUtcNow();
+        var first = new DateTimeOffset(asked.Year, asked.Month, asked.Day, asked.Hour, 1, 0, TimeSpan.Zero);
+        first = first > asked ? first : first.AddHours(1);
+        slow.By = first - asked + TimeSpan.FromSeconds(30);
+
+        var hourly = await schedules.CreateAsync(Spec("hourly", "0 1 * * * ?"), "alice", CancellationToken.None);
+
+        var cron = await scheduler.GetTrigger(ScheduleJob.TriggerKey(hourly.Id));
+        Assert.NotNull(cron);
+        Assert.Equal(first.AddHours(1), cron.NextFireTimeUtc);
+        var passed = await scheduler.GetTrigger(ScheduleJob.PassedTriggerKey(hourly.Id));
+        Assert.NotNull(passed);
+        Assert.Equal(first.ToString("O", CultureInfo.InvariantCulture), passed.JobDataMap[ScheduleJob.ScheduledKey]);
+        await scheduler.Shutdown();
+    }
+
+    private sealed class SlowScheduleSave(FakeTimeProvider time) : SaveChangesInterceptor
+    {
+        public TimeSpan By { get; set; }
+
+        public bool Slowed { get; private set; }
+
+        public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            if (!Slowed && eventData.Context!.ChangeTracker.Entries<ScheduleRecord>().Any(e => e.State == EntityState.Added))
+            {
+                Slowed = true;
+                time.Advance(By);
+            }
+
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    private static ScheduleSpec Spec(string name, string cron, string master = "bm05-try1") =>
+        new(name, CampaignKind.Restart, new Selector { Names = [master] }, null, cron, "UTC", TimeSpan.FromMinutes(10));
 }

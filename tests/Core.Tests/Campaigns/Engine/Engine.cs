@@ -54,7 +54,8 @@ internal sealed class Engine : IAsyncDisposable
     public Crash Crash { get; }
 
     /// <param name="instance">The name this process holds (or follows) the leader lease under.</param>
-    public static async Task<Engine> StartAsync(World world, int? crashAfterStepChanges = null, string? instance = null)
+    /// <param name="interceptor">One more interceptor on this process's database, for a test that slows a save down.</param>
+    public static async Task<Engine> StartAsync(World world, int? crashAfterStepChanges = null, string? instance = null, IInterceptor? interceptor = null)
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -69,7 +70,7 @@ internal sealed class Engine : IAsyncDisposable
         sc.AddWranglerCore(config, world.Dir);
         sc.Replace(ServiceDescriptor.Singleton(world.Fleet));
         var crash = new Crash { AfterStepChanges = crashAfterStepChanges };
-        sc.ConfigureDbContext<WranglerDb>(o => o.AddInterceptors(crash));
+        sc.ConfigureDbContext<WranglerDb>(o => o.AddInterceptors(interceptor is null ? [crash] : [crash, interceptor]));
         var engine = new Engine(world, sc.BuildServiceProvider(), crash);
 
         if (!File.Exists(world.DatabasePath))
