@@ -97,6 +97,33 @@ public sealed class CampaignPageTests : DatabaseTest
     }
 
     [Fact]
+    public async Task A_draining_master_shows_its_live_progress_once_in_its_drain_step_in_place_of_the_stored_line()
+    {
+        SignIn("vera-viewer", Roles.Viewer);
+        var service = Ctx.Services.GetRequiredService<CampaignService>();
+        await service.CommandAsync(id, CampaignCommand.Approve, "olive", null, CancellationToken.None);
+        await using (var db = await Ctx.Services.GetRequiredService<IDbContextFactory<WranglerDb>>().CreateDbContextAsync())
+        {
+            // What the runner has written a second ago: the master in its drain, the step's detail the last line.
+            var m = await db.CampaignMasters.Include(x => x.Steps).SingleAsync(x => x.CampaignId == id);
+            var now = Ctx.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+            m.Apply(MasterCommand.Start, now, null);
+            m.Steps.Single(s => s.Kind == StepKind.Drain).Apply(StepCommand.Start, now, "draining for 1 min of 2 h; 2 build(s) running");
+            await db.SaveChangesAsync();
+        }
+
+        var page = RenderPage();
+        page.WaitForAssertion(() => Assert.Contains("2 build(s) running", page.Find("[data-step='Drain'] .wr-step-detail").TextContent, StringComparison.Ordinal));
+
+        service.ReportProgress(id, "bm01-tests1-linux32", "draining for 2 min of 2 h; 1 build(s) running");
+        Clock.Advance(TimeSpan.FromSeconds(1)); // the page re-renders after its coalescing delay
+
+        page.WaitForAssertion(() => Assert.Equal("draining for 2 min of 2 h; 1 build(s) running", page.Find("[data-step='Drain'] [data-progress='bm01-tests1-linux32']").TextContent));
+        Assert.Single(page.FindAll(".wr-step-detail, [data-progress]"));
+        Assert.DoesNotContain("2 build(s) running", page.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void On_a_follower_an_operator_sees_the_campaign_and_plan_buttons_disabled_with_the_reason()
     {
         SignIn("olive-operator", Roles.Viewer, Roles.Operator);

@@ -155,6 +155,13 @@ public sealed class CampaignRunner(
         var inFlight = c.Masters.Count(m => CampaignStates.IsInFlight(m.State));
         var starting = new List<CampaignMasterRecord>();
         var now = time.GetUtcNow();
+
+        // Each bucket summed up once per look: a look at a 1,000-master campaign went through every master's bucket
+        // for every pending master, and a hand-over waits for the look (docs/performance.md, "Makespan, 2026-12-04").
+        var buckets = c.Masters.GroupBy(m => m.Bucket).ToDictionary(g => g.Key, g => new BucketLook(
+            g.Count(x => CampaignStates.IsInFlight(x.State)),
+            g.Any(x => x.State is MasterRunState.Failed or MasterRunState.Held),
+            g.Where(x => x.State is MasterRunState.Pending or MasterRunState.Running).Select(x => (int?)x.Wave).Min()));
         foreach (var m in c.Masters.Where(m => m.State == MasterRunState.Pending).OrderBy(m => m.Wave).ThenBy(m => m.Slot))
         {
             if (inFlight >= request.Policy.MaxParallel || m.Wave > c.ApprovedThroughWave)
@@ -168,18 +175,15 @@ public sealed class CampaignRunner(
                 continue;
             }
 
-            var bucket = c.Masters.Where(x => x.Bucket == m.Bucket).ToList();
-            var busyInBucket = bucket.Count(x => CampaignStates.IsInFlight(x.State));
-
             // A failed or held master stops its bucket; earlier slots of the bucket must be done first.
-            if (busyInBucket >= request.Policy.PerBucket
-                || bucket.Any(x => x.State is MasterRunState.Failed or MasterRunState.Held)
-                || bucket.Any(x => x.Wave < m.Wave && x.State is MasterRunState.Pending or MasterRunState.Running))
+            var bucket = buckets[m.Bucket];
+            if (bucket.InFlight >= request.Policy.PerBucket || bucket.Stopped || bucket.EarliestActiveWave < m.Wave)
             {
                 continue;
             }
 
             m.Apply(MasterCommand.Start, now, null);
+            bucket.InFlight++;
             inFlight++;
             starting.Add(m);
         }
@@ -783,4 +787,14 @@ public sealed class CampaignRunner(
 
         await notifier.NotifyAsync(new CampaignNotification(kind, campaignId, view.State.ToString(), view.StateDetail ?? $"{view.Kind} campaign {campaignId}", time.GetUtcNow(), details), ct);
     }
+}
+
+/// <summary>One bucket of a campaign as one look of <see cref="CampaignRunner"/> sees it; starting a master keeps a pending-or-running wave, so only the count moves.</summary>
+internal sealed class BucketLook(int inFlight, bool stopped, int? earliestActiveWave)
+{
+    public int InFlight { get; set; } = inFlight;
+
+    public bool Stopped { get; } = stopped;
+
+    public int? EarliestActiveWave { get; } = earliestActiveWave;
 }

@@ -117,9 +117,10 @@ public sealed class StepRunner(
                 if (reconfig.Succeeded)
                 {
                     // The new revisions are now what the master runs: nothing to put back any more. Until this line
-                    // the open ledger entry is what tells /api/v1/revisions/live the master still runs the old ones.
-                    await UndoneAsync(c, LedgerEffect.ReposUpdated, ct);
+                    // the open ledger entry is what tells /api/v1/revisions/live the master still runs the old ones;
+                    // the facts are read first so that the step is recorded as done right after the entry closes.
                     var now = await host.GetFactsAsync(0, ct);
+                    await UndoneAsync(c, LedgerEffect.ReposUpdated, ct);
                     return StepOutcome.Ok(reconfig.Message + "; running " + string.Join(", ", now.Repos.Select(r => $"{r.Name} {Short(r.Revision)}")));
                 }
 
