@@ -10,7 +10,9 @@ using static Wrangler.Dashboard.Tests.Campaigns.CampaignLabFixture;
 namespace Wrangler.Dashboard.Tests.Campaigns;
 
 /// <summary>Wrangler killed with SIGKILL in the middle of a drain, then started again on the same database.</summary>
-[Collection("campaign-lab")]
+// On the schedule tests' lab, not the campaign tests': it brings its own Wrangler, and the campaign lab's collection
+// was the one the whole suite waited for (.ci/run prints the slowest tests).
+[Collection("schedule-lab")]
 public sealed class CrashRecoveryTests(CampaignLabFixture f)
 {
     [Fact]
