@@ -8,17 +8,18 @@ namespace Wrangler.Bench;
 /// Section 4: the real Wrangler process on a simulated fleet of N demo masters, polled every 15 s, for a while;
 /// its resident memory and CPU read from /proc, once per GC mode so the choice in Dashboard.csproj is measured.
 /// </summary>
-internal sealed class Scale(int masters, TimeSpan duration)
+internal sealed class Scale(int masters, TimeSpan duration, bool allModes)
 {
     public async Task<IReadOnlyList<Row>> RunAsync()
     {
         var rows = new List<Row>();
-        foreach (var (gc, env) in new (string, Dictionary<string, string>)[]
-                 {
-                     ("workstation GC", new() { ["DOTNET_gcServer"] = "0" }),
-                     ("workstation GC, ConserveMemory=7", new() { ["DOTNET_gcServer"] = "0", ["DOTNET_GCConserveMemory"] = "7" }),
-                     ("server GC", new() { ["DOTNET_gcServer"] = "1" }),
-                 })
+        var modes = new (string, Dictionary<string, string>)[]
+        {
+            ("workstation GC", new() { ["DOTNET_gcServer"] = "0" }),
+            ("workstation GC, ConserveMemory=7", new() { ["DOTNET_gcServer"] = "0", ["DOTNET_GCConserveMemory"] = "7" }),
+            ("server GC", new() { ["DOTNET_gcServer"] = "1" }),
+        };
+        foreach (var (gc, env) in allModes ? modes : modes[..1])
         {
             var (rss, cpu, polled, warm) = await OnceAsync(env);
             var note = warm ? $"{polled} of {masters} masters polled" : $"NOT WARM: {polled} of {masters} polled after 3 min";

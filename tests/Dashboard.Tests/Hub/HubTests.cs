@@ -72,10 +72,12 @@ public sealed class HubTests(ITestOutputHelper output) : IAsyncLifetime
         var master = Assert.Single(last.GetProperty("masters").EnumerateArray());
         Assert.Equal(target, master.GetProperty("name").GetString());
         Assert.All(master.GetProperty("steps").EnumerateArray(), s => Assert.Contains(s.GetProperty("state").GetString(), new[] { "succeeded", "skipped" }));
-        // Bursts are coalesced: no two messages about one campaign much closer than the 250 ms window
-        // (a little slack for delivery jitter on the same connection).
-        var gaps = campaign.Zip(campaign.Skip(1), (a, b) => b.At - a.At).ToList();
-        Assert.All(gaps, g => Assert.True(g >= TimeSpan.FromMilliseconds(150), $"two CampaignChanged {g.TotalMilliseconds:0} ms apart"));
+        // Bursts are coalesced: the server sends at most one message about a campaign per 250 ms, so three in a row
+        // span at least 500 ms when sent. Timed here, where they arrive, two can bunch up when the machine is loaded
+        // (76 ms apart in a CI run at load 30), so three are judged, with 250 ms of slack; an uncoalesced burst (a
+        // step's end, the next instant steps, the ledger) sends three or more within a few milliseconds.
+        var spans = campaign.Zip(campaign.Skip(2), (a, c) => c.At - a.At).ToList();
+        Assert.All(spans, g => Assert.True(g >= TimeSpan.FromMilliseconds(250), $"three CampaignChanged within {g.TotalMilliseconds:0} ms"));
 
         var masterStates = events.Where(e => e.Type == "masterChanged" && e.Body.GetProperty("master").GetProperty("name").GetString() == target)
             .Select(e => e.Body.GetProperty("master").GetProperty("state").GetString()).ToList();
