@@ -462,12 +462,11 @@ public sealed class LabFleet : IAsyncDisposable
     {
         var stub = Path.Combine(Root, "www-stub");
         LabFiles.WriteWwwStub(stub);
-        var template = Path.Combine(Root, "template");
 
-        // Independent python start-ups overlap: the DB template, the upstream repos (then their clones) and sshd.
-        var templateTask = LabProcess.RunCheckedAsync(BuildbotBin, ["create-master", "-q", "-r", template], Root, ct: ct);
+        // sshd starts while the repos are copied from the process's template (LabTemplate.cs).
         var sshTask = StartSshdAsync(ct);
-        var reposTask = CreateUpstreamsAndClonesAsync(ct);
+        var template = await LabTemplate.GetAsync(ct).ConfigureAwait(false);
+        var reposTask = CopyUpstreamsAndClonesAsync(template, ct);
         foreach (var m in Masters)
         {
             Directory.CreateDirectory(m.MasterDir);
@@ -482,13 +481,10 @@ public sealed class LabFleet : IAsyncDisposable
             }
         }
 
-        await templateTask.ConfigureAwait(false);
-        log("master database template ready");
-
         // create-master only initialises the schema; every master gets a copy instead of its own python run.
         foreach (var m in Masters)
         {
-            File.Copy(Path.Combine(template, "state.sqlite"), Path.Combine(m.MasterDir, "state.sqlite"));
+            File.Copy(LabTemplate.Database(template), Path.Combine(m.MasterDir, "state.sqlite"));
         }
 
         await reposTask.ConfigureAwait(false);
@@ -576,32 +572,13 @@ public sealed class LabFleet : IAsyncDisposable
         Record(new LabPid(pid ?? throw new InvalidOperationException($"{kind} {name} wrote no {pidFile}; see {Path.Combine(dir, "twistd.log")}"), kind, name));
     }
 
-    private async Task CreateUpstreamsAndClonesAsync(CancellationToken ct)
+    private async Task CopyUpstreamsAndClonesAsync(string template, CancellationToken ct)
     {
-        await Task.WhenAll(LabRepos.All.Select(r => CreateUpstreamAsync(r, ct))).ConfigureAwait(false);
+        await Task.WhenAll(LabRepos.All.Select(r => LabTemplate.CopyAsync(LabTemplate.Upstream(template, r), UpstreamDir(r), ct))).ConfigureAwait(false);
         var clones = from m in Masters
                      from r in LabRepos.All
-                     select LabProcess.RunCheckedAsync(HgBin, ["clone", "-q", "-u", LabRepos.Branch(r), UpstreamDir(r), m.RepoDir(r)], Root, ct: ct);
+                     select LabTemplate.CloneAsync(template, r, UpstreamDir(r), m.RepoDir(r), ct);
         await Task.WhenAll(clones).ConfigureAwait(false);
-    }
-
-    private async Task CreateUpstreamAsync(string repo, CancellationToken ct)
-    {
-        var dir = UpstreamDir(repo);
-        var branch = LabRepos.Branch(repo);
-        await LabProcess.RunCheckedAsync(HgBin, ["init", dir], Root, ct: ct).ConfigureAwait(false);
-        File.WriteAllText(Path.Combine(dir, "README"), $"{repo}: Wrangler lab upstream; production branch {branch}.\n");
-        if (repo == LabRepos.BuildbotConfigs)
-        {
-            File.WriteAllText(Path.Combine(dir, "builders.py"), LabFiles.BuildersPy("sleep"));
-        }
-
-        if (branch != "default")
-        {
-            await LabProcess.RunCheckedAsync(HgBin, ["branch", "-q", branch], dir, ct: ct).ConfigureAwait(false);
-        }
-
-        await LabProcess.RunCheckedAsync(HgBin, ["--config", "ui.username=" + HgUser, "commit", "-q", "-A", "-m", $"{repo}: initial lab revision"], dir, ct: ct).ConfigureAwait(false);
     }
 
     private async Task<LabSsh> StartSshdAsync(CancellationToken ct)
