@@ -100,12 +100,7 @@ internal sealed class AppProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Wrangler.Lab.LoopbackPorts.Next();
 
     public async ValueTask DisposeAsync()
     {

@@ -82,10 +82,5 @@ public static class WranglerProcess
         throw new Xunit.Sdk.XunitException("Wrangler did not become healthy within 120 s; its output:\n" + string.Join("\n", output.TakeLast(30)));
     }
 
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Lab.LoopbackPorts.Next();
 }

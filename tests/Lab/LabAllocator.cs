@@ -292,12 +292,5 @@ public sealed class LabAllocator : IAsyncDisposable
 
     private static string Error(string message) => JsonSerializer.Serialize(new { error = message });
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
+    private static int FreePort() => LoopbackPorts.Next();
 }

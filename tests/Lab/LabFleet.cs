@@ -127,7 +127,7 @@ public sealed class LabFleet : IAsyncDisposable
         }
 
         var specs = options.ResolveSpecs();
-        var ports = FreePorts(specs.Count * 2 + 1);
+        var ports = LoopbackPorts.Next(specs.Count * 2 + 1);
         var masters = specs.Select((s, i) =>
         {
             var basedir = Path.Combine(root, "masters", s.Name);
@@ -736,20 +736,6 @@ public sealed class LabFleet : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    /// <summary>Free loopback ports; all listeners are held until every port is chosen so none repeats.</summary>
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ =>
-        {
-            var l = new TcpListener(IPAddress.Loopback, 0);
-            l.Start();
-            return l;
-        }).ToList();
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
     }
 
     private static string PrepareRoot(string root)

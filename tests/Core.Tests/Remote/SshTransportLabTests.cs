@@ -227,12 +227,7 @@ public sealed class SshTransportLabTests(LabFixture lab, ITestOutputHelper outpu
         await WaitUntilAsync(() => !sessions.Any(LabProcess.IsAlive) && !mux.Any(LabProcess.IsAlive), TimeSpan.FromSeconds(10));
     }
 
-    internal static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-    }
+    internal static int FreePort() => Wrangler.Lab.LoopbackPorts.Next();
 
     private static List<string> SshClientsMentioning(string marker) =>
         ProcessesMentioning(marker).Where(c => c.StartsWith("/usr/bin/ssh ", StringComparison.Ordinal) || c.StartsWith("ssh ", StringComparison.Ordinal)).ToList();

@@ -106,12 +106,7 @@ public sealed class RunnerLabFixture : IAsyncLifetime
         return last;
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Wrangler.Lab.LoopbackPorts.Next();
 }
 
 [CollectionDefinition("runner-lab")]
