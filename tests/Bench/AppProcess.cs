@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Wrangler.Bench;
@@ -30,7 +29,7 @@ internal sealed class AppProcess : IAsyncDisposable
     public static AppProcess Start(IEnumerable<string> args, IDictionary<string, string>? env = null)
     {
         var dir = Directory.CreateTempSubdirectory("wrb-app-").FullName;
-        var port = FreePort();
+        var port = Wrangler.Lab.LoopbackPorts.Next();
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = DashboardDir };
         foreach (var a in (string[])
                  [
@@ -99,8 +98,6 @@ internal sealed class AppProcess : IAsyncDisposable
             return File.Exists(Path.Combine(dir, "Wrangler.Dashboard.dll")) ? dir : throw new InvalidOperationException($"no Wrangler.Dashboard.dll in {dir}");
         }
     }
-
-    private static int FreePort() => Wrangler.Lab.LoopbackPorts.Next();
 
     public async ValueTask DisposeAsync()
     {

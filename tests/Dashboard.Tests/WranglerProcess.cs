@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Wrangler.Dashboard.Tests;
 
@@ -81,6 +79,4 @@ public static class WranglerProcess
 
         throw new Xunit.Sdk.XunitException("Wrangler did not become healthy within 120 s; its output:\n" + string.Join("\n", output.TakeLast(30)));
     }
-
-    public static int FreePort() => Lab.LoopbackPorts.Next();
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
@@ -126,7 +125,7 @@ public sealed class LabAllocator : IAsyncDisposable
         for (var attempt = 0; ; attempt++)
         {
             ct.ThrowIfCancellationRequested();
-            var port = FreePort();
+            var port = LoopbackPorts.Next();
             var listener = new HttpListener();
             listener.Prefixes.Add($"http://127.0.0.1:{port}/");
             try
@@ -291,6 +290,4 @@ public sealed class LabAllocator : IAsyncDisposable
     }
 
     private static string Error(string message) => JsonSerializer.Serialize(new { error = message });
-
-    private static int FreePort() => LoopbackPorts.Next();
 }

@@ -100,7 +100,7 @@ public sealed class SshTransportLabTests(LabFixture lab, ITestOutputHelper outpu
     public async Task A_dead_port_is_unreachable_without_hanging(string transport)
     {
         await using var access = LabAccess.For(Fleet, transport);
-        var deadPort = FreePort();
+        var deadPort = Wrangler.Lab.LoopbackPorts.Next();
 
         var sw = Stopwatch.StartNew();
         var ex = await Assert.ThrowsAsync<SshException>(() => access.Runner.RunAsync(access.Target with { Port = deadPort }, ["true"], TimeSpan.FromSeconds(10)));
@@ -226,8 +226,6 @@ public sealed class SshTransportLabTests(LabFixture lab, ITestOutputHelper outpu
         await Assert.ThrowsAnyAsync<Exception>(() => running.WaitAsync(TimeSpan.FromSeconds(10)));
         await WaitUntilAsync(() => !sessions.Any(LabProcess.IsAlive) && !mux.Any(LabProcess.IsAlive), TimeSpan.FromSeconds(10));
     }
-
-    internal static int FreePort() => Wrangler.Lab.LoopbackPorts.Next();
 
     private static List<string> SshClientsMentioning(string marker) =>
         ProcessesMentioning(marker).Where(c => c.StartsWith("/usr/bin/ssh ", StringComparison.Ordinal) || c.StartsWith("ssh ", StringComparison.Ordinal)).ToList();

@@ -21,7 +21,7 @@ public sealed class CrashRecoveryTests(CampaignLabFixture f)
         var m = f.Lab.Master("bm02-tests1-linux32");
         var dir = Directory.CreateTempSubdirectory("wrangler-crash-").FullName;
         var dbPath = Path.Combine(dir, "wrangler.db");
-        var port = WranglerProcess.FreePort();
+        var port = Lab.LoopbackPorts.Next();
         var baseUrl = $"http://127.0.0.1:{port}";
         string[] args =
         [

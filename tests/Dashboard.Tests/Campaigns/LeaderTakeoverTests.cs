@@ -30,8 +30,8 @@ public sealed partial class LeaderTakeoverTests(CampaignLabFixture f)
             $"--Wrangler:Instance={name}", $"--Wrangler:Auth:Admin:Name={AppHost.AdminName}", $"--Wrangler:Auth:Admin:Password={AdminPassword}",
             .. f.Lab.SettingsArgs,
         ];
-        var urlA = $"http://127.0.0.1:{WranglerProcess.FreePort()}";
-        var urlB = $"http://127.0.0.1:{WranglerProcess.FreePort()}";
+        var urlA = $"http://127.0.0.1:{Lab.LoopbackPorts.Next()}";
+        var urlB = $"http://127.0.0.1:{Lab.LoopbackPorts.Next()}";
         using var a = Client(urlA);
         using var b = Client(urlB);
         var since = DateTimeOffset.UtcNow.AddSeconds(-1);

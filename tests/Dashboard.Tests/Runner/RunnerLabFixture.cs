@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Wrangler.Core.Auth;
 using Wrangler.Lab;
@@ -23,7 +22,7 @@ public sealed class RunnerLabFixture : IAsyncLifetime
     public AppHost App => app ?? throw new InvalidOperationException("the app is not running");
     public LabMaster Master => Lab.Masters[0];
     public LabWorker Worker => Master.Workers[0];
-    public int Port { get; } = FreePort();
+    public int Port { get; } = Wrangler.Lab.LoopbackPorts.Next();
     public string ReporterToken { get; private set; } = "";
 
     public async Task InitializeAsync()
@@ -105,8 +104,6 @@ public sealed class RunnerLabFixture : IAsyncLifetime
         Assert.Fail($"not within {within}: {what}; cycles seen: {string.Join(" | ", last.Select(c => string.Join(' ', Phases(c))))}");
         return last;
     }
-
-    private static int FreePort() => Wrangler.Lab.LoopbackPorts.Next();
 }
 
 [CollectionDefinition("runner-lab")]

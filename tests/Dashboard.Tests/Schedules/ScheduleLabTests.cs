@@ -162,7 +162,7 @@ public sealed class ScheduleLabTests(CampaignLabFixture f)
     public async Task Fire_times_missed_while_Wrangler_was_stopped_run_once_late_with_runLate_and_not_at_all_with_skip()
     {
         var dir = Directory.CreateTempSubdirectory("wrangler-misfire-").FullName;
-        var baseUrl = $"http://127.0.0.1:{WranglerProcess.FreePort()}";
+        var baseUrl = $"http://127.0.0.1:{Lab.LoopbackPorts.Next()}";
         string[] args =
         [
             "--urls", baseUrl, $"--Wrangler:Database={Path.Combine(dir, "wrangler.db")}", "--Wrangler:PollInterval=00:00:02", $"--Wrangler:Auth:BootstrapToken={AppHost.BootstrapToken}",
@@ -241,8 +241,8 @@ public sealed class ScheduleLabTests(CampaignLabFixture f)
             "--urls", url, $"--Wrangler:Database={dbPath}", "--Wrangler:PollInterval=00:00:02", $"--Wrangler:Auth:BootstrapToken={AppHost.BootstrapToken}",
             $"--Wrangler:Instance={name}", "--Wrangler:LeaseDuration=00:00:06", "--Wrangler:Scheduling:MinInterval=00:00:01", .. f.Lab.SettingsArgs,
         ];
-        var urlA = $"http://127.0.0.1:{WranglerProcess.FreePort()}";
-        var urlB = $"http://127.0.0.1:{WranglerProcess.FreePort()}";
+        var urlA = $"http://127.0.0.1:{Lab.LoopbackPorts.Next()}";
+        var urlB = $"http://127.0.0.1:{Lab.LoopbackPorts.Next()}";
         using var a = Client(urlA);
         using var b = Client(urlB);
         var outA = new System.Collections.Concurrent.ConcurrentQueue<string>();
